@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace Metrics.Storage;
+
+/// <summary>Where the database is (METRICS_DATABASE_URL) and how many connections a process may hold.</summary>
+public sealed class DatabaseOptions
+{
+    [Required(ErrorMessage = "METRICS_DATABASE_URL is not set: give the PostgreSQL URL, e.g. postgres://metrics@localhost:5432/metrics.")]
+    [ConfigurationKeyName("DATABASE_URL")]
+    public string Url { get; set; } = "";
+
+    [Range(1, 1000)]
+    [ConfigurationKeyName("DATABASE_MAX_POOL")]
+    public int MaxPoolSize { get; set; } = 50;
+
+    [Range(1, 3600)]
+    [ConfigurationKeyName("DATABASE_COMMAND_TIMEOUT_SECONDS")]
+    public int CommandTimeoutSeconds { get; set; } = 60;
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Metrics.Storage.Local;
+
+/// <summary>
+/// A private PostgreSQL cluster in a folder of our own, for `metrics up`, benchmarks and tests.
+/// Finds the server binaries (installing Debian's postgresql with apt-get when they are missing
+/// and we are root), runs initdb once, and starts the server on 127.0.0.1 and a private socket
+/// folder. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+/// </summary>
+public sealed class LocalPostgres : IAsyncDisposable
+{
+    private readonly string _binDir;
+    private readonly bool _asPostgresUser;
+
+    private LocalPostgres(string dataDir, int port, string binDir, bool asPostgresUser)
+    {
+        DataDir = dataDir;
+        Port = port;
+        _binDir = binDir;
+        _asPostgresUser = asPostgresUser;
+    }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    /// <summary>Stop the server when disposed (tests, benchmarks); `metrics up` stops it itself.</summary>
+    public bool StopOnDispose { get; init; } = true;
+
+    /// <summary>URL of the given database on this cluster.</summary>
+    public string Url(string database = "postgres") =>
+        string.Create(CultureInfo.InvariantCulture, $"postgres://postgres@127.0.0.1:{Port}/{database}");
+
+    /// <summary>
+    /// Creates (when new) and starts the cluster in <paramref name="dataDir"/>. A cluster that is
+    /// already running there is reused. <paramref name="durable"/> false turns off fsync for tests.
+    /// </summary>
+    public static async Task<LocalPostgres> StartAsync(string dataDir, int? port, bool durable, TextWriter? log, CancellationToken cancellationToken)
+    {
+        var binDir = await FindOrInstallBinariesAsync(log, cancellationToken);
+        var asPostgres = Environment.UserName == "root" || Environment.IsPrivilegedProcess;
+        dataDir = Path.GetFullPath(dataDir);
+        var pgData = Path.Combine(dataDir, "pgdata");
+        Directory.CreateDirectory(dataDir);
+        if (asPostgres)
+        {
+            await RunAsync("chown", ["postgres:postgres", dataDir], null, cancellationToken);
+        }
+
+        var portFile = Path.Combine(dataDir, "port");
+        if (!File.Exists(Path.Combine(pgData, "PG_VERSION")))
+        {
+            log?.WriteLine($"Creating a PostgreSQL cluster in {pgData}");
+            await RunPgAsync(binDir, asPostgres, "initdb", ["-D", pgData, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"], cancellationToken);
+        }
+
+        var pidFile = Path.Combine(pgData, "postmaster.pid");
+        if (File.Exists(pidFile) && File.Exists(portFile) && await IsRunningAsync(binDir, asPostgres, pgData, cancellationToken))
+        {
+            var running = int.Parse(await File.ReadAllTextAsync(portFile, cancellationToken), CultureInfo.InvariantCulture);
+            return new LocalPostgres(dataDir, running, binDir, asPostgres);
+        }
+
+        var chosen = port ?? FreePort();
+        await File.WriteAllTextAsync(portFile, chosen.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        var socketDir = Path.Combine(dataDir, "socket");
+        Directory.CreateDirectory(socketDir);
+        if (asPostgres)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", socketDir], null, cancellationToken);
+        }
+
+        var settings = string.Join(' ',
+            $"-p {chosen}",
+            "-c listen_addresses=127.0.0.1",
+            $"-c unix_socket_directories={socketDir}",
+            "-c max_connections=300",
+            "-c shared_buffers=256MB",
+            "-c max_wal_size=4GB",
+            durable ? "-c fsync=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        await RunPgAsync(binDir, asPostgres, "pg_ctl",
+            ["-D", pgData, "-o", settings, "-l", Path.Combine(dataDir, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
+        return new LocalPostgres(dataDir, chosen, binDir, asPostgres);
+    }
+
+    /// <summary>Stops the server (fast shutdown), keeping the data.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        RunPgAsync(_binDir, _asPostgresUser, "pg_ctl", ["-D", Path.Combine(DataDir, "pgdata"), "-m", "fast", "-w", "stop"], cancellationToken);
+
+    /// <summary>Kills the server as a crash would (immediate shutdown), then starts it again.</summary>
+    public async Task RestartAsync(bool immediate, CancellationToken cancellationToken)
+    {
+        var pgData = Path.Combine(DataDir, "pgdata");
+        await RunPgAsync(_binDir, _asPostgresUser, "pg_ctl", ["-D", pgData, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "restart"], cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (StopOnDispose)
+        {
+            try
+            {
+                await StopAsync(CancellationToken.None);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already stopped.
+            }
+        }
+    }
+
+    /// <summary>The folder of the PostgreSQL server binaries, installing them if needed.</summary>
+    public static async Task<string> FindOrInstallBinariesAsync(TextWriter? log, CancellationToken cancellationToken)
+    {
+        if (FindBinaries() is { } found)
+        {
+            return found;
+        }
+
+        if (!(Environment.UserName == "root" || Environment.IsPrivilegedProcess))
+        {
+            throw new InvalidOperationException("PostgreSQL server binaries (initdb, pg_ctl) were not found; install them with `sudo apt-get install -y postgresql`.");
+        }
+
+        log?.WriteLine("PostgreSQL is not installed: installing it with apt-get (one time)");
+        await RunAsync("apt-get", ["update", "-qq"], null, cancellationToken);
+        await RunAsync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql"], new() { ["DEBIAN_FRONTEND"] = "noninteractive" }, cancellationToken);
+        return FindBinaries() ?? throw new InvalidOperationException("apt-get installed postgresql but initdb is still not found.");
+    }
+
+    private static string? FindBinaries()
+    {
+        if (Environment.GetEnvironmentVariable("METRICS_PG_BIN") is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
+        {
+            return configured;
+        }
+
+        const string root = "/usr/lib/postgresql";
+        if (Directory.Exists(root))
+        {
+            var best = Directory.GetDirectories(root)
+                .Select(d => (Dir: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
+                .Where(x => File.Exists(Path.Combine(x.Dir, "initdb")))
+                .OrderByDescending(x => x.Version)
+                .FirstOrDefault();
+            if (best.Dir is not null)
+            {
+                return best.Dir;
+            }
+        }
+
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")))
+            {
+                return dir;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<bool> IsRunningAsync(string binDir, bool asPostgres, string pgData, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunPgAsync(binDir, asPostgres, "pg_ctl", ["-D", pgData, "status"], cancellationToken);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static Task RunPgAsync(string binDir, bool asPostgres, string tool, string[] args, CancellationToken cancellationToken)
+    {
+        var exe = Path.Combine(binDir, tool);
+        return asPostgres
+            ? RunAsync("runuser", ["-u", "postgres", "--", exe, .. args], null, cancellationToken)
+            : RunAsync(exe, args, null, cancellationToken);
+    }
+
+    private static async Task RunAsync(string file, string[] args, Dictionary<string, string>? env, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in env ?? [])
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        // pg_ctl start leaves the postmaster holding our pipes; read them without waiting for EOF.
+        var stdout = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            string output;
+            lock (stdout)
+            {
+                output = stdout.ToString();
+            }
+
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} failed with exit code {process.ExitCode}: {output.Trim()}");
+        }
+    }
+
+    /// <summary>A TCP port that is free on 127.0.0.1 right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

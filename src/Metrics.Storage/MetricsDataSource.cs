@@ -1,0 +1,23 @@
+using Npgsql;
+
+namespace Metrics.Storage;
+
+/// <summary>Builds the one NpgsqlDataSource a process uses.</summary>
+public static class MetricsDataSource
+{
+    /// <summary>A data source for <paramref name="databaseUrl"/> (URL or keyword form).</summary>
+    public static NpgsqlDataSource Create(string databaseUrl, int maxPoolSize = 50, int commandTimeoutSeconds = 60, string applicationName = "metrics")
+    {
+        var builder = new NpgsqlConnectionStringBuilder(DatabaseUrl.ToConnectionString(databaseUrl))
+        {
+            MaxPoolSize = maxPoolSize,
+            CommandTimeout = commandTimeoutSeconds,
+        };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = applicationName;
+        }
+
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+}

@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace Metrics.Storage.Tests;
+
+public sealed class DatabaseUrlTests
+{
+    [Fact]
+    public void ToConnectionString_Url_MapsEveryPart()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(DatabaseUrl.ToConnectionString("postgres://me:p%40ss@db.example:6543/metrics?sslmode=require"));
+
+        Assert.Equal("db.example", builder.Host);
+        Assert.Equal(6543, builder.Port);
+        Assert.Equal("metrics", builder.Database);
+        Assert.Equal("me", builder.Username);
+        Assert.Equal("p@ss", builder.Password);
+        Assert.Equal(SslMode.Require, builder.SslMode);
+    }
+
+    [Fact]
+    public void ToConnectionString_KeywordForm_IsKept()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(DatabaseUrl.ToConnectionString("Host=h;Port=5433;Database=d;Username=u"));
+
+        Assert.Equal("h", builder.Host);
+        Assert.Equal(5433, builder.Port);
+    }
+
+    [Theory]
+    [InlineData("postgres://")]
+    [InlineData("not a url at all = = ;;")]
+    public void ToConnectionString_Garbage_ThrowsFormatException(string value)
+    {
+        Assert.Throws<FormatException>(() => DatabaseUrl.ToConnectionString(value));
+    }
+}
