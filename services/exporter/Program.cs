@@ -1,0 +1,12 @@
+using Metrics.ServiceDefaults.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("metrics-exporter");
+
+var app = builder.Build();
+app.MapServiceDefaults();
+
+return await app.RunServiceAsync();
+
+/// <summary>The query service's entry point (public for WebApplicationFactory in tests).</summary>
+public partial class Program;

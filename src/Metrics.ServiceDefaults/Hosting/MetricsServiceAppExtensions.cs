@@ -1,0 +1,88 @@
+using System.Net.Sockets;
+using Metrics.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Metrics.ServiceDefaults.Hosting;
+
+/// <summary>Endpoints and the run loop every Metrics service shares.</summary>
+public static class MetricsServiceAppExtensions
+{
+    /// <summary>Problem details for errors, and GET /health/live and /health/ready.</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+
+    /// <summary>
+    /// Checks the configuration and the database, then runs until SIGTERM/Ctrl-C. Bad
+    /// configuration, an unreachable or unmigrated database and a taken port end the process
+    /// with one clear line on stderr and exit code 1, not a stack trace.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var name = app.Environment.ApplicationName;
+        try
+        {
+            var options = app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<TokenOptions>>().Value;
+            await WaitForDatabaseAsync(app.Services.GetRequiredService<SchemaMigrator>(), TimeSpan.FromSeconds(options.StartupDatabaseWaitSeconds), app.Lifetime.ApplicationStopping);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            return Fail(name, "invalid configuration: " + string.Join("; ", e.Failures));
+        }
+        catch (SchemaOutOfDateException e)
+        {
+            return Fail(name, e.Message);
+        }
+        catch (NpgsqlException e)
+        {
+            return Fail(name, "cannot reach the database given by METRICS_DATABASE_URL: " + (e.InnerException?.Message ?? e.Message));
+        }
+        catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail(name, "cannot listen: " + e.Message);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return Fail(name, "cannot load the TLS certificate (METRICS_TLS_CERT/METRICS_TLS_KEY): " + e.Message);
+        }
+    }
+
+    private static async Task WaitForDatabaseAsync(SchemaMigrator migrator, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                await migrator.EnsureCurrentAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when ((e is NpgsqlException or SchemaOutOfDateException) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    private static int Fail(string service, string message)
+    {
+        Console.Error.WriteLine($"{service}: {message}");
+        return 1;
+    }
+}

@@ -1,0 +1,63 @@
+using Metrics.ServiceDefaults.Health;
+using Metrics.ServiceDefaults.Telemetry;
+using Metrics.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Metrics.ServiceDefaults.Hosting;
+
+/// <summary>The defaults every Metrics service starts from.</summary>
+public static class MetricsServiceBuilderExtensions
+{
+    /// <summary>
+    /// Configuration from METRICS_* environment variables (what Kubernetes gives), validated
+    /// options, storage, OpenTelemetry, health checks and problem details.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.AddEnvironmentVariables("METRICS_");
+        builder.Services.AddOptions<ServiceOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMetricsStorage(builder.Configuration, serviceName);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
+            builder.Configuration.GetValue("SHUTDOWN_TIMEOUT_SECONDS", 25)));
+        builder.AddMetricsTelemetry(serviceName);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.Get<ServiceOptions>() ?? new ServiceOptions();
+            kestrel.ListenMetrics(options, options.HttpPort, HttpProtocols.Http1AndHttp2);
+        });
+        return builder;
+    }
+
+    /// <summary>Adds a listener on <paramref name="port"/> honouring METRICS_LISTEN and the TLS settings.</summary>
+    public static void ListenMetrics(this KestrelServerOptions kestrel, ServiceOptions options, int port, HttpProtocols protocols)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(options);
+        void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            if (!string.IsNullOrEmpty(options.TlsCertificatePath))
+            {
+                listen.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificatePath, options.TlsKeyPath));
+            }
+        }
+
+        if (options.Listen == "loopback")
+        {
+            kestrel.ListenLocalhost(port, Configure);
+        }
+        else
+        {
+            kestrel.ListenAnyIP(port, Configure);
+        }
+    }
+}
