@@ -1,0 +1,22 @@
+using System.CommandLine;
+
+namespace Metrics.Cli.Console;
+
+/// <summary>Options several commands share; each falls back to its METRICS_* environment variable.</summary>
+internal static class CliOptions
+{
+    public static Option<string?> DatabaseUrl() => new("--database-url")
+    {
+        Description = "PostgreSQL URL (default: METRICS_DATABASE_URL, else the local stack of `metrics up`).",
+    };
+
+    public static Option<string?> Pepper() => new("--token-pepper")
+    {
+        Description = "Server secret for token hashes (default: METRICS_TOKEN_PEPPER, else the local stack's).",
+    };
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print one JSON object instead of text.",
+    };
+}

@@ -1,0 +1,15 @@
+using System.CommandLine;
+using Metrics.Cli.Bench;
+using Metrics.Cli.Db;
+using Metrics.Cli.Tokens;
+using Metrics.Cli.Up;
+
+var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion for ML training.")
+{
+    UpCommand.Create(),
+    DbCommand.Create(),
+    TokenCommand.Create(),
+    BenchCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Metrics.Cli.Console;
+using Metrics.Storage;
+using Metrics.Storage.Local;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Metrics.Cli.Up;
+
+/// <summary>
+/// The local stack of `metrics up`: a private PostgreSQL cluster under the data folder, the
+/// schema migrated, a dev project with a token, and ingest, query and exporter as separate
+/// processes as in production. Stopping keeps the data; the next `up` reuses it.
+/// </summary>
+internal sealed class LocalStack(LocalStackSettings settings, TextWriter output, TextWriter error)
+{
+    public const string DevProject = "dev";
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(settings.DataDir);
+        Directory.CreateDirectory(settings.Logdir);
+        var logs = Directory.CreateDirectory(Path.Combine(settings.DataDir, "logs")).FullName;
+        LocalPostgres postgres;
+        try
+        {
+            postgres = await LocalPostgres.StartAsync(Path.Combine(settings.DataDir, "postgres"), settings.PostgresPort, durable: true, output, cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            await error.WriteLineAsync("metrics up: PostgreSQL did not start: " + e.Message);
+            return 1;
+        }
+
+        var services = new List<ServiceProcess>();
+        try
+        {
+            var previous = StackSettings.TryLoad(settings.DataDir);
+            var databaseUrl = postgres.Url("metrics");
+            await EnsureDatabaseAsync(postgres.Url(), "metrics", cancellationToken);
+            await using (var dataSource = MetricsDataSource.Create(databaseUrl, applicationName: "metrics-up"))
+            {
+                await new SchemaMigrator(dataSource).MigrateAsync(cancellationToken);
+            }
+
+            var pepper = previous?.TokenPepper ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+            var token = await EnsureTokenAsync(databaseUrl, pepper, previous?.Token, cancellationToken);
+            var ingestHttp = LocalPostgres.FreePort();
+            var exporterHttp = LocalPostgres.FreePort();
+            var common = new Dictionary<string, string>
+            {
+                ["METRICS_DATABASE_URL"] = databaseUrl,
+                ["METRICS_TOKEN_PEPPER"] = pepper,
+                ["METRICS_LISTEN"] = "loopback",
+                ["METRICS_LOGDIR"] = settings.Logdir,
+                ["DOTNET_ENVIRONMENT"] = "Production",
+            };
+            var plan = new (string Name, int HttpPort, Dictionary<string, string> Extra)[]
+            {
+                ("ingest", ingestHttp, new() { ["METRICS_GRPC_PORT"] = settings.IngestPort.ToString(CultureInfo.InvariantCulture) }),
+                ("query", settings.QueryPort, []),
+                ("exporter", exporterHttp, []),
+            };
+            foreach (var (name, httpPort, extra) in plan)
+            {
+                var environment = new Dictionary<string, string>(common) { ["METRICS_HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture) };
+                foreach (var (key, value) in extra)
+                {
+                    environment[key] = value;
+                }
+
+                var service = new ServiceProcess(name, ServiceBinaries.Find(name), environment, Path.Combine(logs, name + ".log"), error);
+                service.Start();
+                services.Add(service);
+            }
+
+            foreach (var (name, httpPort, _) in plan)
+            {
+                if (!await HealthProbe.WaitReadyAsync(httpPort, TimeSpan.FromSeconds(90), cancellationToken))
+                {
+                    await error.WriteLineAsync($"metrics up: {name} did not become ready; see {Path.Combine(logs, name + ".log")}");
+                    return 1;
+                }
+            }
+
+            var stack = new StackSettings(
+                databaseUrl, pepper,
+                IngestUrl: $"http://127.0.0.1:{settings.IngestPort}",
+                QueryUrl: $"http://127.0.0.1:{settings.QueryPort}",
+                settings.Logdir, DevProject, token);
+            stack.Save(settings.DataDir);
+            await PrintAsync(stack, postgres, ingestHttp, exporterHttp, logs);
+            if (settings.RunDemo)
+            {
+                await output.WriteLineAsync("Demo: the demo training job is not part of this build yet; run your own job against the endpoints above.");
+            }
+
+            if (settings.ExitWhenReady)
+            {
+                return 0;
+            }
+
+            await output.WriteLineAsync("Press Ctrl-C to stop (the data stays in " + settings.DataDir + ").");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await output.WriteLineAsync("Stopping...");
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+        {
+            await error.WriteLineAsync("metrics up: " + e.Message);
+            return 1;
+        }
+        finally
+        {
+            await Task.WhenAll(services.Select(s => s.StopAsync(TimeSpan.FromSeconds(30))));
+            await postgres.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, string logs)
+    {
+        await output.WriteLineAsync($"""
+
+            Metrics is up.
+              ingest (gRPC)   {stack.IngestUrl}        health http://127.0.0.1:{ingestHttp}/health/ready
+              query (REST)    {stack.QueryUrl}         OpenAPI {stack.QueryUrl}/openapi/v1.json
+              exporter        health http://127.0.0.1:{exporterHttp}/health/ready
+              logdir          {stack.Logdir}/{DevProject}   (tensorboard --logdir {stack.Logdir}/{DevProject})
+              PostgreSQL      {postgres.Url("metrics")}
+              logs            {logs}
+              project         {DevProject}
+              token           {stack.Token}
+
+            Try:
+              curl -H "Authorization: Bearer {stack.Token}" {stack.QueryUrl}/api/v1/projects/{DevProject}/runs
+              export METRICS_SERVER={stack.IngestUrl} METRICS_QUERY={stack.QueryUrl} METRICS_TOKEN={stack.Token} METRICS_PROJECT={DevProject}
+            """);
+    }
+
+    private static async Task EnsureDatabaseAsync(string adminUrl, string database, CancellationToken cancellationToken)
+    {
+        await using var admin = MetricsDataSource.Create(adminUrl, applicationName: "metrics-up");
+        await using var exists = admin.CreateCommand("SELECT 1 FROM pg_database WHERE datname = $1");
+        exists.Parameters.Add(new NpgsqlParameter { Value = database });
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = admin.CreateCommand($"CREATE DATABASE \"{database}\"");
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<string> EnsureTokenAsync(string databaseUrl, string pepper, string? previous, CancellationToken cancellationToken)
+    {
+        await using var dataSource = MetricsDataSource.Create(databaseUrl, applicationName: "metrics-up");
+        var store = new TokenStore(dataSource, Options.Create(new TokenOptions { Pepper = pepper }), TimeProvider.System);
+        if (previous is not null && await store.AuthenticateAsync(previous, cancellationToken) is not null)
+        {
+            return previous;
+        }
+
+        return await store.CreateAsync(DevProject, TokenScope.Admin, "metrics up: dev token", null, cancellationToken);
+    }
+}

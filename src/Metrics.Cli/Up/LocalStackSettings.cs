@@ -1,0 +1,11 @@
+namespace Metrics.Cli.Up;
+
+/// <summary>What `metrics up` was asked for.</summary>
+internal sealed record LocalStackSettings(
+    string DataDir,
+    string Logdir,
+    int IngestPort,
+    int QueryPort,
+    int? PostgresPort,
+    bool RunDemo,
+    bool ExitWhenReady);

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Metrics.Cli.Console;
+
+namespace Metrics.Cli.Up;
+
+/// <summary>`metrics up`: the whole stack on a private PostgreSQL, until Ctrl-C or SIGTERM.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var noDemo = new Option<bool>("--no-demo") { Description = "Do not run the demo training job once the stack is up." };
+        var dataDir = new Option<string>("--data-dir") { Description = "Folder for PostgreSQL, logs and settings.", DefaultValueFactory = _ => StackSettings.DefaultDataDir };
+        var logdir = new Option<string?>("--logdir") { Description = "TensorBoard logdir the exporter keeps (default: <data-dir>/logdir)." };
+        var ingestPort = new Option<int>("--ingest-port") { Description = "gRPC port of the ingest service.", DefaultValueFactory = _ => 50051 };
+        var queryPort = new Option<int>("--query-port") { Description = "HTTP port of the query API.", DefaultValueFactory = _ => 8080 };
+        var pgPort = new Option<int?>("--postgres-port") { Description = "Port of the private PostgreSQL (default: a free one)." };
+        var exitWhenReady = new Option<bool>("--exit-when-ready") { Description = "Stop everything once the stack is healthy (for scripts and tests)." };
+        foreach (var port in new[] { ingestPort, queryPort })
+        {
+            port.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+                {
+                    r.AddError($"{r.Option.Name} must be a port number between 1 and 65535.");
+                }
+            });
+        }
+
+        var up = new Command("up", "Start PostgreSQL, ingest, query and exporter locally; Ctrl-C stops them and keeps the data.")
+        {
+            noDemo, dataDir, logdir, ingestPort, queryPort, pgPort, exitWhenReady,
+        };
+        up.SetAction(async (parse, cancellationToken) =>
+        {
+            var dir = Path.GetFullPath(parse.GetValue(dataDir)!);
+            var settings = new LocalStackSettings(
+                DataDir: dir,
+                Logdir: Path.GetFullPath(parse.GetValue(logdir) ?? Path.Combine(dir, "logdir")),
+                IngestPort: parse.GetValue(ingestPort),
+                QueryPort: parse.GetValue(queryPort),
+                PostgresPort: parse.GetValue(pgPort),
+                RunDemo: !parse.GetValue(noDemo),
+                ExitWhenReady: parse.GetValue(exitWhenReady));
+            return await new LocalStack(settings, System.Console.Out, System.Console.Error).RunAsync(cancellationToken);
+        });
+        return up;
+    }
+}
