@@ -35,7 +35,7 @@ internal static class ProtoWire
         return i;
     }
 
-    public static bool TryReadVarint(ReadOnlySpan<byte> source, ref int position, out ulong value)
+    public static bool TryReadVarint(ReadOnlySpan<byte> source, scoped ref int position, out ulong value)
     {
         value = 0;
         for (var shift = 0; shift < 64; shift += 7)
@@ -57,7 +57,7 @@ internal static class ProtoWire
     }
 
     /// <summary>Reads a length-delimited field body; false if it runs past the end.</summary>
-    public static bool TryReadLengthDelimited(ReadOnlySpan<byte> source, ref int position, out ReadOnlySpan<byte> body)
+    public static bool TryReadLengthDelimited(ReadOnlySpan<byte> source, scoped ref int position, out ReadOnlySpan<byte> body)
     {
         body = default;
         if (!TryReadVarint(source, ref position, out var length) || length > (ulong)(source.Length - position))
@@ -70,7 +70,7 @@ internal static class ProtoWire
         return true;
     }
 
-    public static bool TryReadFixed64(ReadOnlySpan<byte> source, ref int position, out ulong value)
+    public static bool TryReadFixed64(ReadOnlySpan<byte> source, scoped ref int position, out ulong value)
     {
         value = 0;
         if (source.Length - position < 8)
@@ -83,7 +83,7 @@ internal static class ProtoWire
         return true;
     }
 
-    public static bool TryReadFixed32(ReadOnlySpan<byte> source, ref int position, out uint value)
+    public static bool TryReadFixed32(ReadOnlySpan<byte> source, scoped ref int position, out uint value)
     {
         value = 0;
         if (source.Length - position < 4)
