@@ -21,6 +21,7 @@ public static class StorageServiceCollectionExtensions
             return MetricsDataSource.Create(options.Url, options.MaxPoolSize, options.CommandTimeoutSeconds, applicationName);
         });
         services.AddSingleton<SchemaMigrator>();
+        services.AddOptions<TokenOptions>().Bind(configuration).ValidateDataAnnotations();
         services.AddSingleton<TokenStore>();
         return services;
     }

@@ -32,13 +32,15 @@ public static class MetricsServiceAppExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var name = app.Environment.ApplicationName;
+        var started = false;
         try
         {
             var options = app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            _ = app.Services.GetRequiredService<IOptions<TokenOptions>>().Value;
+            await app.StartAsync(); // validates every option registered with ValidateOnStart
+            started = true;
             await WaitForDatabaseAsync(app.Services.GetRequiredService<SchemaMigrator>(), TimeSpan.FromSeconds(options.StartupDatabaseWaitSeconds), app.Lifetime.ApplicationStopping);
-            await app.RunAsync();
+            await app.WaitForShutdownAsync();
             return 0;
         }
         catch (OptionsValidationException e)
@@ -60,6 +62,14 @@ public static class MetricsServiceAppExtensions
         catch (System.Security.Cryptography.CryptographicException e)
         {
             return Fail(name, "cannot load the TLS certificate (METRICS_TLS_CERT/METRICS_TLS_KEY): " + e.Message);
+        }
+        finally
+        {
+            if (started && !app.Lifetime.ApplicationStopped.IsCancellationRequested)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await app.StopAsync(timeout.Token);
+            }
         }
     }
 

@@ -15,15 +15,21 @@ public static class MetricsServiceBuilderExtensions
 {
     /// <summary>
     /// Configuration from METRICS_* environment variables (what Kubernetes gives), validated
-    /// options, storage, OpenTelemetry, health checks and problem details.
+    /// options, storage, OpenTelemetry, health checks and problem details. Services that check
+    /// API tokens (<paramref name="usesTokens"/>) also require METRICS_TOKEN_PEPPER at start-up.
     /// </summary>
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool usesTokens = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Configuration.AddEnvironmentVariables("METRICS_");
         builder.Services.AddOptions<ServiceOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMetricsStorage(builder.Configuration, serviceName);
+        if (usesTokens)
+        {
+            builder.Services.AddOptions<TokenOptions>().ValidateOnStart();
+        }
+
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
