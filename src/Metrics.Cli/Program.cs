@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Metrics.Cli.Bench;
 using Metrics.Cli.Db;
+using Metrics.Cli.Logdir;
 using Metrics.Cli.Tokens;
 using Metrics.Cli.Up;
 
@@ -10,6 +11,7 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
     DbCommand.Create(),
     TokenCommand.Create(),
     BenchCommand.Create(),
+    LogdirCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -44,6 +44,7 @@ public sealed class EventFileWriter : IDisposable
     private int _generation;
     private long _lastFlushTicks;
     private bool _disposed;
+    private readonly bool _timedFlush;
 
     private EventFileWriter(string directory, FileStream file, EventFileWriterOptions options)
     {
@@ -52,7 +53,8 @@ public sealed class EventFileWriter : IDisposable
         _file = file;
         _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         _lastFlushTicks = options.TimeProvider.GetTimestamp();
-        if (options.FlushInterval > TimeSpan.Zero && options.FlushInterval != Timeout.InfiniteTimeSpan)
+        _timedFlush = options.FlushInterval > TimeSpan.Zero;
+        if (_timedFlush)
         {
             _timer = options.TimeProvider.CreateTimer(static state => ((EventFileWriter)state!).OnTimer(), this, options.FlushInterval, options.FlushInterval);
         }
@@ -463,7 +465,7 @@ public sealed class EventFileWriter : IDisposable
     {
         _pendingEvents++;
         if (_pendingEvents >= _options.MaxQueue
-            || _options.TimeProvider.GetElapsedTime(_lastFlushTicks) >= _options.FlushInterval)
+            || (_timedFlush && _options.TimeProvider.GetElapsedTime(_lastFlushTicks) >= _options.FlushInterval))
         {
             FlushBuffer();
         }

@@ -6,7 +6,7 @@ public sealed class EventFileWriterOptions
     /// <summary>Buffered events that trigger a flush (TensorBoard's <c>max_queue</c>, default 10).</summary>
     public int MaxQueue { get; init; } = 10;
 
-    /// <summary>Longest time an event stays buffered (TensorBoard's <c>flush_secs</c>, default 120 s).</summary>
+    /// <summary>Longest time an event stays buffered (TensorBoard's <c>flush_secs</c>, default 120 s); zero or infinite turns timed flushing off.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Appended to the file name, as TensorBoard's <c>filename_suffix</c>.</summary>
