@@ -1,0 +1,357 @@
+using Metrics.Storage.Writes.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Metrics.Storage.Writes;
+
+public sealed partial class PointWriter
+{
+    /// <summary>
+    /// Writes the live batches' points. A batch that restarts its run starts a new segment: the
+    /// restart is applied after the points before it and before its own.
+    /// </summary>
+    private static async Task WriteSegmentsAsync(NpgsqlConnection connection, CommitState state, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var live = state.LiveIndexes().ToList();
+        var start = 0;
+        while (start < live.Count)
+        {
+            var end = start + 1;
+            while (end < live.Count && state.Batches[live[end]].RestartAtStep is null)
+            {
+                end++;
+            }
+
+            var head = state.Batches[live[start]];
+            if (head.RestartAtStep is { } restart)
+            {
+                await RunRestarts.ApplyAsync(connection, head.RunId, restart, bumpRun: false, cancellationToken);
+                state.RewrittenRuns.Add(head.RunId);
+                await ReloadSeriesRangesAsync(connection, state, head.RunId, cancellationToken);
+            }
+
+            var segment = live.GetRange(start, end - start).Select(i => state.Batches[i]).ToList();
+            await WriteScalarsAsync(connection, state, segment, forceSlowPath, cancellationToken);
+            await WriteTensorsAsync(connection, state, segment, forceSlowPath, cancellationToken);
+            await WriteBlobPointsAsync(connection, state, segment, forceSlowPath, cancellationToken);
+            await FlushSeriesAsync(connection, state, cancellationToken);
+            start = end;
+        }
+    }
+
+    private static async Task WriteScalarsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var total = segment.Sum(b => b.Scalars.Sum(s => s.Count));
+        if (total == 0)
+        {
+            return;
+        }
+
+        var rows = new ScalarRow[total];
+        var n = 0;
+        foreach (var batch in segment)
+        {
+            foreach (var series in batch.Scalars)
+            {
+                var id = state.Series[new SeriesKey(batch.RunId, series.Tag)].SeriesId;
+                for (var k = 0; k < series.Steps.Length; k++)
+                {
+                    rows[n] = new ScalarRow { SeriesId = id, Step = series.Steps[k], Order = n, WallTime = series.WallTimes[k], Value = series.Values[k] };
+                    n++;
+                }
+            }
+        }
+
+        Array.Sort(rows, default(RowKeyComparer));
+        // Keep the last write of each (series, step): equal keys are sorted by arrival, so the last of each run.
+        var count = 0;
+        var mayExist = forceSlowPath;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (i + 1 < rows.Length && rows[i + 1].SeriesId == rows[i].SeriesId && rows[i + 1].Step == rows[i].Step)
+            {
+                continue;
+            }
+
+            mayExist |= MayExist(state, rows[i].SeriesId, rows[i].Step);
+            rows[count++] = rows[i];
+        }
+
+        Dictionary<long, long>? inserted = null;
+        if (mayExist)
+        {
+            state.UsedSlowPath = true;
+            await ExecuteAsync(connection,
+                """
+                CREATE TEMP TABLE IF NOT EXISTS scalar_stage (series_id bigint, step bigint, wall_time float8, value float8) ON COMMIT DELETE ROWS;
+                TRUNCATE scalar_stage
+                """, cancellationToken);
+            await CopyScalarsAsync(connection, "scalar_stage", rows, count, cancellationToken);
+            inserted = await UpsertAsync(connection,
+                """
+                WITH up AS (
+                    INSERT INTO scalar_points AS p (series_id, step, wall_time, value)
+                    SELECT series_id, step, wall_time, value FROM scalar_stage ORDER BY series_id, step
+                    ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, value = EXCLUDED.value
+                    RETURNING p.series_id, (p.xmax = 0) AS inserted
+                )
+                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+                """, cancellationToken);
+        }
+        else
+        {
+            await CopyScalarsAsync(connection, "scalar_points", rows, count, cancellationToken);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            Track(state, rows[i].SeriesId, rows[i].Step, countIt: inserted is null);
+        }
+
+        AddInserted(state, inserted);
+    }
+
+    private static async Task CopyScalarsAsync(NpgsqlConnection connection, string table, ScalarRow[] rows, int count, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (series_id, step, wall_time, value) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Value, NpgsqlDbType.Double, cancellationToken);
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task WriteTensorsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var rows = Dedupe(state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))), forceSlowPath, out var mayExist);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        Dictionary<long, long>? inserted = null;
+        if (mayExist)
+        {
+            state.UsedSlowPath = true;
+            await ExecuteAsync(connection,
+                """
+                CREATE TEMP TABLE IF NOT EXISTS tensor_stage (series_id bigint, step bigint, wall_time float8, dtype int2, shape int8[], tensor bytea) ON COMMIT DELETE ROWS;
+                TRUNCATE tensor_stage
+                """, cancellationToken);
+            await CopyTensorsAsync(connection, "tensor_stage", rows, cancellationToken);
+            inserted = await UpsertAsync(connection,
+                """
+                WITH up AS (
+                    INSERT INTO tensor_points AS p (series_id, step, wall_time, dtype, shape, tensor)
+                    SELECT series_id, step, wall_time, dtype, shape, tensor FROM tensor_stage ORDER BY series_id, step
+                    ON CONFLICT (series_id, step) DO UPDATE
+                        SET wall_time = EXCLUDED.wall_time, dtype = EXCLUDED.dtype, shape = EXCLUDED.shape, tensor = EXCLUDED.tensor
+                    RETURNING p.series_id, (p.xmax = 0) AS inserted
+                )
+                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+                """, cancellationToken);
+        }
+        else
+        {
+            await CopyTensorsAsync(connection, "tensor_points", rows, cancellationToken);
+        }
+
+        foreach (var row in rows)
+        {
+            Track(state, row.SeriesId, row.Step, countIt: inserted is null);
+        }
+
+        AddInserted(state, inserted);
+    }
+
+    private static async Task CopyTensorsAsync(NpgsqlConnection connection, string table, List<PointRow<TensorPointData>> rows, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (series_id, step, wall_time, dtype, shape, tensor) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var row in rows)
+        {
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Point.Dtype, NpgsqlDbType.Smallint, cancellationToken);
+            await importer.WriteAsync(row.Point.Shape, NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.Tensor, NpgsqlDbType.Bytea, cancellationToken);
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task WriteBlobPointsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var rows = Dedupe(state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))), forceSlowPath, out var mayExist);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        Dictionary<long, long>? inserted = null;
+        if (mayExist)
+        {
+            state.UsedSlowPath = true;
+            await ExecuteAsync(connection,
+                """
+                CREATE TEMP TABLE IF NOT EXISTS blob_stage (series_id bigint, step bigint, wall_time float8, blob_keys bytea[]) ON COMMIT DELETE ROWS;
+                TRUNCATE blob_stage
+                """, cancellationToken);
+            await CopyBlobPointsAsync(connection, "blob_stage", rows, cancellationToken);
+            inserted = await UpsertAsync(connection,
+                """
+                WITH up AS (
+                    INSERT INTO blob_points AS p (series_id, step, wall_time, blob_keys)
+                    SELECT series_id, step, wall_time, blob_keys FROM blob_stage ORDER BY series_id, step
+                    ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, blob_keys = EXCLUDED.blob_keys
+                    RETURNING p.series_id, (p.xmax = 0) AS inserted
+                )
+                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+                """, cancellationToken);
+        }
+        else
+        {
+            await CopyBlobPointsAsync(connection, "blob_points", rows, cancellationToken);
+        }
+
+        foreach (var row in rows)
+        {
+            Track(state, row.SeriesId, row.Step, countIt: inserted is null);
+        }
+
+        AddInserted(state, inserted);
+    }
+
+    private static async Task CopyBlobPointsAsync(NpgsqlConnection connection, string table, List<PointRow<BlobPointData>> rows, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (series_id, step, wall_time, blob_keys) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var row in rows)
+        {
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Point.Blobs.Select(b => b.Sha256).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bytea, cancellationToken);
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>Rows sorted by (series, step), the last write of each key kept.</summary>
+    private static List<PointRow<T>> Dedupe<T>(CommitState state, IEnumerable<(long RunId, string Tag, long Step, T Point)> points, bool forceSlowPath, out bool mayExist)
+    {
+        var rows = new List<PointRow<T>>();
+        var order = 0;
+        foreach (var (runId, tag, step, point) in points)
+        {
+            rows.Add(new PointRow<T>(state.Series[new SeriesKey(runId, tag)].SeriesId, step, order++, point));
+        }
+
+        rows.Sort((x, y) => x.SeriesId != y.SeriesId ? x.SeriesId.CompareTo(y.SeriesId) : x.Step != y.Step ? x.Step.CompareTo(y.Step) : x.Order.CompareTo(y.Order));
+        var kept = new List<PointRow<T>>(rows.Count);
+        mayExist = forceSlowPath;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i + 1 < rows.Count && rows[i + 1].SeriesId == rows[i].SeriesId && rows[i + 1].Step == rows[i].Step)
+            {
+                continue;
+            }
+
+            mayExist |= MayExist(state, rows[i].SeriesId, rows[i].Step);
+            kept.Add(rows[i]);
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// A step at or below the series' max step changes what was visible (the run is rewritten);
+    /// one inside [min, max] may also exist already, so it needs the upsert path.
+    /// </summary>
+    private static bool MayExist(CommitState state, long seriesId, long step)
+    {
+        var series = state.SeriesById[seriesId];
+        if (series.MaxStep is { } max && step <= max)
+        {
+            state.RewrittenRuns.Add(series.RunId);
+            return series.MinStep is { } min && step >= min;
+        }
+
+        return false;
+    }
+
+    private static void Track(CommitState state, long seriesId, long step, bool countIt)
+    {
+        var series = state.SeriesById[seriesId];
+        series.MinStep = series.MinStep is { } min ? Math.Min(min, step) : step;
+        series.MaxStep = series.MaxStep is { } max ? Math.Max(max, step) : step;
+        series.Dirty = true;
+        if (countIt)
+        {
+            series.PointCount++;
+        }
+    }
+
+    private static void AddInserted(CommitState state, Dictionary<long, long>? inserted)
+    {
+        foreach (var (seriesId, count) in inserted ?? [])
+        {
+            state.SeriesById[seriesId].PointCount += count;
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<Dictionary<long, long>> UpsertAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var inserted = new Dictionary<long, long>();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inserted[reader.GetInt64(0)] = reader.GetInt64(1);
+        }
+
+        return inserted;
+    }
+
+    /// <summary>Writes the counts and step ranges of the series this segment changed (their rows are locked).</summary>
+    private static async Task FlushSeriesAsync(NpgsqlConnection connection, CommitState state, CancellationToken cancellationToken)
+    {
+        var dirty = state.SeriesById.Values.Where(s => s.Dirty).OrderBy(s => s.SeriesId).ToList();
+        if (dirty.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE series s SET point_count = v.point_count, min_step = v.min_step, max_step = v.max_step
+            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(series_id, point_count, min_step, max_step)
+            WHERE s.series_id = v.series_id
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.SeriesId)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.PointCount)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.MinStep!.Value)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.MaxStep!.Value)] });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var series in dirty)
+        {
+            series.Dirty = false;
+        }
+    }
+}
