@@ -12,6 +12,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
     private readonly CancellationTokenSource _stopping = new();
     private Process? _process;
     private Task? _supervisor;
+    private volatile bool _stopRequested;
 
     public string Name => name;
 
@@ -25,7 +26,8 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = DateTime.UtcNow;
-            using var process = Launch();
+            var process = Launch();
+            _process?.Dispose();
             _process = process;
             try
             {
@@ -36,7 +38,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
                 return;
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (_stopRequested)
             {
                 return;
             }
@@ -98,7 +100,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
     /// <summary>SIGTERM, then wait for a graceful exit (SIGKILL after <paramref name="grace"/>).</summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        await _stopping.CancelAsync();
+        _stopRequested = true;
         if (_process is { HasExited: false } process)
         {
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
@@ -117,6 +119,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
             }
         }
 
+        await _stopping.CancelAsync();
         if (_supervisor is not null)
         {
             await _supervisor;
@@ -126,6 +129,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(30));
+        _process?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -48,6 +48,10 @@ public static class MetricsServiceAppExtensions
         {
             return Fail(name, "invalid configuration: " + string.Join("; ", e.Failures));
         }
+        catch (InvalidOperationException e) when (e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail(name, "invalid configuration: " + e.Message);
+        }
         catch (SchemaOutOfDateException e)
         {
             return Fail(name, e.Message);

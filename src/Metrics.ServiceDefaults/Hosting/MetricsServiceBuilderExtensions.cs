@@ -37,10 +37,28 @@ public static class MetricsServiceBuilderExtensions
         builder.AddMetricsTelemetry(serviceName);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            var options = context.Configuration.Get<ServiceOptions>() ?? new ServiceOptions();
-            kestrel.ListenMetrics(options, options.HttpPort, HttpProtocols.Http1AndHttp2);
+            if (TryGetOptions(context.Configuration) is { } options)
+            {
+                kestrel.ListenMetrics(options, options.HttpPort, HttpProtocols.Http1AndHttp2);
+            }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The service options if they bind, else null: Kestrel is configured while the app is
+    /// built, before options validation can report the problem as one clear line.
+    /// </summary>
+    public static ServiceOptions? TryGetOptions(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.Get<ServiceOptions>() ?? new ServiceOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Adds a listener on <paramref name="port"/> honouring METRICS_LISTEN and the TLS settings.</summary>
@@ -48,6 +66,11 @@ public static class MetricsServiceBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(options);
+        if (port is < 0 or > 65535)
+        {
+            return; // options validation stops the service with a clear message
+        }
+
         void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
         {
             listen.Protocols = protocols;
