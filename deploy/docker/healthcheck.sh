@@ -7,6 +7,6 @@ set -euo pipefail
 port="${METRICS_HTTP_PORT:-${1:?usage: healthcheck.sh DEFAULT_PORT [PATH]}}"
 path="${2:-/health/ready}"
 exec 3<>"/dev/tcp/127.0.0.1/${port}"
-printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "${path}" >&3
+printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "${path}" "${port}" >&3
 IFS= read -r -t 5 status <&3
 [[ "${status}" == HTTP/1.?" 200 "* ]]

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+using Metrics.Deploy.Tests.Checks;
+using Metrics.Deploy.Tests.Support;
+
+namespace Metrics.Deploy.Tests;
+
+public sealed class DockerfileTests
+{
+    public static TheoryData<string> Components() => ["ingest", "query", "exporter", "cli", "tensorboard"];
+
+    private static IReadOnlyList<string> Check(DeployRepository repository, string name)
+    {
+        var components = ServiceCatalog.Load(repository.Root);
+        var component = components[name];
+        return new DockerfileChecker(repository.Root, components).Check(component, Dockerfile.Load(repository.PathOf(component.Dockerfile)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void Dockerfile_AsShipped_AgreesWithRepository(string name)
+    {
+        using var repository = DeployRepository.Real();
+
+        var problems = Check(repository, name);
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Theory]
+    [InlineData("query", "COPY services/query/ services/query/", "COPY services/queries/ services/query/", "COPY source services/queries/ does not exist")]
+    [InlineData("query", "\"Metrics.Query.dll\"", "\"Metrics.QueryService.dll\"", "ENTRYPOINT must run [\"dotnet\", \"Metrics.Query.dll\"]")]
+    [InlineData("ingest", "EXPOSE 8081 50051", "EXPOSE 8081", "EXPOSE 8081 differs from the ports ingest listens on")]
+    [InlineData("exporter", "COPY src/Metrics.Storage/Metrics.Storage.csproj src/Metrics.Storage/\n", "", "src/Metrics.Storage/Metrics.Storage.csproj (referenced by services/exporter/Metrics.Exporter.csproj) is not copied before `dotnet restore`")]
+    [InlineData("cli", "COPY bench/Metrics.Bench/ bench/Metrics.Bench/\n", "", "bench/Metrics.Bench/ (referenced by src/Metrics.Cli/Metrics.Cli.csproj) is not copied before `dotnet publish`")]
+    [InlineData("ingest", "COPY proto/ proto/\n", "", "compiles proto/, which is not copied")]
+    [InlineData("query", "\"metrics-healthcheck\", \"8080\"", "\"metrics-healthcheck\", \"8081\"", "HEALTHCHECK checks port 8081, but query's HTTP port is 8080")]
+    [InlineData("exporter", "METRICS_LOGDIR=/logdir", "METRICS_LOG_DIR=/logdir", "ENV METRICS_LOG_DIR is not a setting of exporter")]
+    [InlineData("cli", "USER $APP_UID\n", "", "must switch to a non-root USER")]
+    public void Check_BrokenDockerfile_ReportsIt(string name, string from, string to, string expected)
+    {
+        using var repository = DeployRepository.Scratch();
+        var dockerfile = ServiceCatalog.Load(repository.Root)[name].Dockerfile;
+        repository.Replace(dockerfile, from, to);
+
+        var problems = Check(repository, name);
+
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/health/ready", 0)]
+    [InlineData("/health/live", 1)]
+    public async Task HealthCheckScript_AgainstRealHttpServer_ExitsZeroOnlyFor200(string path, int expectedExitCode)
+    {
+        using var repository = DeployRepository.Real();
+        var port = FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            context.Response.StatusCode = context.Request.Url!.AbsolutePath == "/health/ready" ? 200 : 503;
+            context.Response.Close();
+        });
+
+        var result = ExternalTool.Run("bash", [repository.PathOf("deploy/docker/healthcheck.sh"), "1", path], "bash is needed", environment: new Dictionary<string, string> { ["METRICS_HTTP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        await serving.WaitAsync(TimeSpan.FromSeconds(30)); // throws TimeoutException if the script never connected
+        Assert.Equal(expectedExitCode, result.ExitCode);
+    }
+
+    [Fact]
+    public void HealthCheckScript_NothingListening_Fails()
+    {
+        using var repository = DeployRepository.Real();
+
+        var result = ExternalTool.Run("bash", [repository.PathOf("deploy/docker/healthcheck.sh"), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "bash is needed");
+
+        Assert.NotEqual(0, result.ExitCode);
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
