@@ -1,0 +1,242 @@
+using Grpc.Core;
+using Metrics.Contracts.V1;
+
+namespace Metrics.Client.Internal;
+
+internal sealed partial class OnlineSink
+{
+    private const int MaxInFlightBatches = 64;
+    private static readonly TimeSpan UnaryDeadline = TimeSpan.FromSeconds(30);
+
+    private readonly Ingest.IngestClient _client;
+    private readonly Dictionary<string, HParamValue> _hparams = new(StringComparer.Ordinal);
+    private readonly List<string> _hparamMetrics = [];
+    private int _hparamsVersion;
+    private int _hparamsSent = -1;
+    private long? _runId;
+    private long _batchesSent;
+    private long _batchesResent;
+    private long _reconnects;
+    private ulong _highestSent;
+    private volatile bool _connected;
+
+    public override void SetHParams(IReadOnlyDictionary<string, HParamValue> hparams, IReadOnlyList<string> metrics)
+    {
+        lock (_lock)
+        {
+            ThrowIfUnusable();
+            foreach (var (name, value) in hparams)
+            {
+                _hparams[name] = value;
+            }
+
+            foreach (var metric in metrics)
+            {
+                if (!_hparamMetrics.Contains(metric))
+                {
+                    _hparamMetrics.Add(metric);
+                }
+            }
+
+            _hparamsVersion++;
+        }
+
+        _pulse.Fire();
+    }
+
+    private static bool IsPermanent(StatusCode code) =>
+        code is StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.InvalidArgument
+            or StatusCode.Unimplemented or StatusCode.FailedPrecondition or StatusCode.OutOfRange;
+
+    private async Task ConnectionLoopAsync()
+    {
+        var token = _stop.Token;
+        var attempt = 0;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await StreamAsync(() => attempt = 0, token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e) when (IsPermanent(e.StatusCode))
+            {
+                SetFault(e.Status.Detail is { Length: > 0 } detail ? e.StatusCode + ": " + detail : e.StatusCode.ToString(), e);
+                return;
+            }
+            catch (SummaryWriterException e)
+            {
+                SetFault(e.Message, e);
+                return;
+            }
+            catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException)
+            {
+                if (_connected)
+                {
+                    Interlocked.Increment(ref _reconnects);
+                }
+
+                _connected = false;
+                _store.SpillAll();
+                var delay = Backoff(attempt++);
+                ClientLog.Disconnected(_logger, _runName, _writerId, (long)delay.TotalMilliseconds, e.Message);
+                _pulse.Fire();
+                try
+                {
+                    await Task.Delay(delay, _options.TimeProvider, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task StreamAsync(Action onConnected, CancellationToken cancellationToken)
+    {
+        var headers = new Metadata();
+        if (_options.Token is { Length: > 0 } bearer)
+        {
+            headers.Add("authorization", "Bearer " + bearer);
+        }
+
+        await OpenRunAsync(headers, cancellationToken).ConfigureAwait(false);
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = _client.Write(headers, cancellationToken: callCancellation.Token);
+        await call.RequestStream.WriteAsync(new WriteRequest { Header = new WriteHeader { RunId = _runId!.Value, WriterId = _writerId } }, cancellationToken).ConfigureAwait(false);
+        if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false) || call.ResponseStream.Current.KindCase != WriteResponse.KindOneofCase.Resume)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "The server ended the write stream before its Resume."));
+        }
+
+        var committed = call.ResponseStream.Current.Resume.LastCommittedSeq;
+        if (committed > _store.LastSeq)
+        {
+            throw new SummaryWriterException($"Writer id '{_writerId}' of run '{_runName}' has {committed} batches committed on the server but this writer numbered only {_store.LastSeq}: another process uses the same writer id.");
+        }
+
+        _store.Acknowledge(committed);
+        _store.StopSpilling();
+        _connected = true;
+        onConnected();
+        ClientLog.Connected(_logger, _runName, _writerId, committed);
+        _pulse.Fire();
+
+        var reader = ReadAcknowledgementsAsync(call.ResponseStream, cancellationToken);
+        var next = committed + 1;
+        while (true)
+        {
+            var changed = _pulse.Next;
+            if (reader.IsCompleted)
+            {
+                await reader.ConfigureAwait(false);
+                throw new RpcException(new Status(StatusCode.Unavailable, "The server ended the write stream."));
+            }
+
+            if (_hparamsSent != Volatile.Read(ref _hparamsVersion))
+            {
+                await OpenRunAsync(headers, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var acknowledged = _store.Acknowledged;
+            var last = _store.LastSeq;
+            if (_closing && acknowledged >= last && Interlocked.Read(ref _numberedCount) >= _sealedCountAtClose)
+            {
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                await reader.WaitAsync(TimeSpan.FromSeconds(5), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            next = Math.Max(next, acknowledged + 1);
+            if (next <= last && next - acknowledged <= MaxInFlightBatches)
+            {
+                if (_store.Get(next) is { } batch)
+                {
+                    await call.RequestStream.WriteAsync(new WriteRequest { Batch = batch }, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _batchesSent);
+                    if (next <= _highestSent)
+                    {
+                        Interlocked.Increment(ref _batchesResent);
+                    }
+
+                    _highestSent = Math.Max(_highestSent, next);
+                }
+
+                next++;
+                continue;
+            }
+
+            await Task.WhenAny(changed, reader).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task OpenRunAsync(Metadata headers, CancellationToken cancellationToken)
+    {
+        OpenRunRequest request;
+        int version;
+        lock (_lock)
+        {
+            version = _hparamsVersion;
+            if (_runId is not null && _hparamsSent == version)
+            {
+                return;
+            }
+
+            request = new OpenRunRequest { RunName = _runName, WriterId = _writerId };
+            request.Hparams.Add(_hparams);
+            request.HparamMetrics.Add(_hparamMetrics);
+        }
+
+        if (_options.RestartAtStep is { } restart)
+        {
+            request.RestartAtStep = restart;
+        }
+
+        var deadline = _options.TimeProvider.GetUtcNow().UtcDateTime + UnaryDeadline;
+        var response = await _client.OpenRunAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
+        _runId = response.RunId;
+        _hparamsSent = version;
+        if (!_numberingReady.Task.IsCompleted)
+        {
+            _store.StartAfter(response.LastCommittedSeq);
+            _numberingReady.TrySetResult();
+        }
+    }
+
+    private async Task ReadAcknowledgementsAsync(IAsyncStreamReader<WriteResponse> responses, CancellationToken cancellationToken)
+    {
+        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            if (responses.Current.KindCase == WriteResponse.KindOneofCase.Ack)
+            {
+                _store.Acknowledge(responses.Current.Ack.Seq);
+                _pulse.Fire();
+            }
+        }
+    }
+
+    private void SetFault(string reason, Exception cause)
+    {
+        ClientLog.Refused(_logger, _runName, _writerId, reason);
+        _fault = new SummaryWriterException($"Metrics ingest refused run '{_runName}' (writer '{_writerId}'): {reason}", cause);
+        _connected = false;
+        _store.SpillAll();
+        _pulse.Fire();
+    }
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        var ms = Math.Min(100.0 * Math.Pow(2, Math.Min(attempt, 10)), 5000.0);
+        return TimeSpan.FromMilliseconds(ms * (0.8 + (0.4 * Random.Shared.NextDouble())));
+    }
+}
