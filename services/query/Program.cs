@@ -1,10 +1,13 @@
+using Metrics.Query;
 using Metrics.ServiceDefaults.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("metrics-query");
+builder.AddQueryApi();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapQueryApi();
 
 return await app.RunServiceAsync();
 

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Metrics.Query.Auth;
+using Metrics.Query.Errors;
+using Metrics.Query.OpenApi;
+using Metrics.Query.Scalars;
+
+namespace Metrics.Query;
+
+/// <summary>Registers what the query API needs: options, JSON conventions, auth, rate limits, readers, OpenAPI.</summary>
+internal static class QueryApiBuilderExtensions
+{
+    public static WebApplicationBuilder AddQueryApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<QueryOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
+        // Binding failures become exceptions so QueryExceptionHandler can name the parameter.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<QueryExceptionHandler>();
+        services.AddQueryAuthorization();
+        services.AddQueryRateLimiting();
+        services.AddSingleton<SeriesSummaryCache>();
+        services.AddSingleton<ScalarReader>();
+        services.AddQueryOpenApi();
+        return builder;
+    }
+}

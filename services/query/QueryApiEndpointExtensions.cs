@@ -1,0 +1,36 @@
+using Metrics.Query.Auth;
+using Metrics.Query.Projects;
+using Metrics.Query.Runs;
+using Metrics.Query.Scalars;
+using Metrics.Query.Tags;
+
+namespace Metrics.Query;
+
+/// <summary>
+/// The middleware order (authenticate, rate-limit per token, authorize) and the /api/v1 routes of
+/// DESIGN.md, one Map line per feature folder. GET /runs/{runId}/logdir.tar.gz belongs to the
+/// exporter: it adds Logdir/LogdirApi.cs with MapLogdirApi(this RouteGroupBuilder) and one line here.
+/// </summary>
+internal static class QueryApiEndpointExtensions
+{
+    public const string Prefix = "/api/v1";
+
+    public static WebApplication MapQueryApi(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.MapOpenApi();
+
+        var api = app.MapGroup(Prefix)
+            .RequireAuthorization(QueryAuthorization.ReadPolicy)
+            .RequireRateLimiting(QueryRateLimiting.PerTokenPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapProjectsApi();
+        api.MapRunsApi();
+        api.MapTagsApi();
+        api.MapScalarsApi();
+        return app;
+    }
+}

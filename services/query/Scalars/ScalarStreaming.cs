@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Metrics.Query.Runs;
+using Npgsql;
+
+namespace Metrics.Query.Scalars;
+
+/// <summary>
+/// mode=all: every point of a range, written to the response as it is read, never held in
+/// memory. Columnar JSON takes one index-only pass per column (steps, wall_times, values) inside
+/// one REPEATABLE READ snapshot so the columns agree; CSV takes one pass.
+/// </summary>
+internal static class ScalarStreaming
+{
+    private const int FlushBytes = 32 * 1024;
+
+    public static async Task WriteJsonAsync(HttpResponse response, NpgsqlDataSource dataSource, IReadOnlyList<SeriesRef> series, IReadOnlyList<MissingSeries>? missing, ScalarQuery query, CancellationToken cancellationToken)
+    {
+        response.ContentType = "application/json; charset=utf-8";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var body = response.BodyWriter;
+        await using var json = new Utf8JsonWriter(body);
+        if (missing is not null)
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("series");
+        }
+
+        foreach (var one in series)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("run_id", one.RunId);
+            json.WriteString("tag", one.Tag);
+            json.WriteBoolean("downsampled", false);
+            foreach (var column in (string[])["steps", "wall_times", "values"])
+            {
+                json.WriteStartArray(column);
+                await using var command = ColumnCommand(connection, column, one.SeriesId, query);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (column == "steps")
+                    {
+                        json.WriteNumberValue(reader.GetInt64(0));
+                    }
+                    else
+                    {
+                        WriteDouble(json, reader.GetDouble(0));
+                    }
+
+                    if (json.BytesPending > FlushBytes)
+                    {
+                        await json.FlushAsync(cancellationToken);
+                        await body.FlushAsync(cancellationToken);
+                    }
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+        }
+
+        if (missing is not null)
+        {
+            json.WriteEndArray();
+            json.WritePropertyName("missing");
+            JsonSerializer.Serialize(json, missing, ScalarsApi.SnakeCase);
+            json.WriteEndObject();
+        }
+
+        await json.FlushAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public static async Task WriteCsvAsync(HttpResponse response, NpgsqlDataSource dataSource, IReadOnlyList<SeriesRef> series, bool withSeriesColumns, ScalarQuery query, CancellationToken cancellationToken)
+    {
+        response.ContentType = "text/csv; charset=utf-8";
+        var body = response.BodyWriter;
+        Write(body, withSeriesColumns ? "run_id,tag,step,wall_time,value\n" : "step,wall_time,value\n");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var line = new StringBuilder(128);
+        foreach (var one in series)
+        {
+            var prefix = withSeriesColumns ? one.RunId.ToString(CultureInfo.InvariantCulture) + "," + CsvField(one.Tag) + "," : "";
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT step, wall_time, value FROM scalar_points
+                WHERE series_id = $1 AND step BETWEEN $2 AND $3
+                ORDER BY step
+                """, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = one.SeriesId });
+            command.Parameters.Add(new NpgsqlParameter { Value = query.FromStep });
+            command.Parameters.Add(new NpgsqlParameter { Value = query.ToStep });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var pending = 0;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                line.Clear().Append(prefix);
+                AppendCsvRow(line, new ScalarPoint(reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2)));
+                pending += Write(body, line);
+                if (pending > FlushBytes)
+                {
+                    await body.FlushAsync(cancellationToken);
+                    pending = 0;
+                }
+            }
+        }
+
+        await body.FlushAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>CSV of points already in memory (downsampled answers).</summary>
+    public static async Task WriteCsvAsync(HttpResponse response, IReadOnlyList<ScalarSeries> series, bool withSeriesColumns, CancellationToken cancellationToken)
+    {
+        response.ContentType = "text/csv; charset=utf-8";
+        var text = new StringBuilder(withSeriesColumns ? "run_id,tag,step,wall_time,value\n" : "step,wall_time,value\n");
+        foreach (var one in series)
+        {
+            for (var i = 0; i < one.Steps.Length; i++)
+            {
+                if (withSeriesColumns)
+                {
+                    text.Append(one.RunId.ToString(CultureInfo.InvariantCulture)).Append(',').Append(CsvField(one.Tag)).Append(',');
+                }
+
+                AppendCsvRow(text, new ScalarPoint(one.Steps[i], one.WallTimes[i], one.Values[i]));
+            }
+        }
+
+        await response.WriteAsync(text.ToString(), cancellationToken);
+    }
+
+    public static string FormatDouble(double value) => value switch
+    {
+        double.NaN => "NaN",
+        double.PositiveInfinity => "Infinity",
+        double.NegativeInfinity => "-Infinity",
+        _ => value.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    private static void WriteDouble(Utf8JsonWriter json, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            json.WriteNumberValue(value);
+        }
+        else
+        {
+            json.WriteStringValue(FormatDouble(value));
+        }
+    }
+
+    private static NpgsqlCommand ColumnCommand(NpgsqlConnection connection, string column, long seriesId, ScalarQuery query)
+    {
+        // One constant statement per column; the column name never comes from the request.
+        var sql = column switch
+        {
+            "steps" => "SELECT step FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
+            "wall_times" => "SELECT wall_time FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
+            _ => "SELECT value FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
+        };
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = seriesId });
+        command.Parameters.Add(new NpgsqlParameter { Value = query.FromStep });
+        command.Parameters.Add(new NpgsqlParameter { Value = query.ToStep });
+        return command;
+    }
+
+    private static void AppendCsvRow(StringBuilder line, in ScalarPoint point) =>
+        line.Append(point.Step.ToString(CultureInfo.InvariantCulture)).Append(',')
+            .Append(FormatDouble(point.WallTime)).Append(',')
+            .Append(FormatDouble(point.Value)).Append('\n');
+
+    private static string CsvField(string text) =>
+        text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static int Write(System.IO.Pipelines.PipeWriter body, string text)
+    {
+        var count = Encoding.UTF8.GetByteCount(text);
+        Encoding.UTF8.GetBytes(text, body.GetSpan(count));
+        body.Advance(count);
+        return count;
+    }
+
+    private static int Write(System.IO.Pipelines.PipeWriter body, StringBuilder text)
+    {
+        var total = 0;
+        foreach (var chunk in text.GetChunks())
+        {
+            var count = Encoding.UTF8.GetByteCount(chunk.Span);
+            Encoding.UTF8.GetBytes(chunk.Span, body.GetSpan(count));
+            body.Advance(count);
+            total += count;
+        }
+
+        return total;
+    }
+}
