@@ -1,12 +1,15 @@
+using Metrics.Ingest;
 using Metrics.ServiceDefaults.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("metrics-ingest");
+builder.AddIngest();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapIngest();
 
 return await app.RunServiceAsync();
 
-/// <summary>The query service's entry point (public for WebApplicationFactory in tests).</summary>
+/// <summary>The ingest service's entry point (public for tests and the benchmark).</summary>
 public partial class Program;

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Metrics.Ingest.Telemetry;
+
+/// <summary>Structured, source-generated log messages of the ingest service.</summary>
+internal static partial class IngestLog
+{
+    [LoggerMessage(2, LogLevel.Information, "Run {RunId} '{RunName}' opened by writer {WriterId} (project {ProjectId}, last seq {LastSeq})")]
+    public static partial void RunOpened(ILogger logger, long runId, string runName, string writerId, long projectId, long lastSeq);
+
+    [LoggerMessage(3, LogLevel.Information, "Batch rejected for run {RunId} writer {WriterId} seq {Seq}: {Field}: {Reason}")]
+    public static partial void BatchRejected(ILogger logger, long runId, string writerId, ulong seq, string field, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Database call failed transiently (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void StorageRetry(ILogger logger, Exception exception, int attempt, TimeSpan delay);
+
+    [LoggerMessage(5, LogLevel.Error, "Commit of {Batches} batches failed; their streams get {Status}")]
+    public static partial void CommitFailed(ILogger logger, Exception exception, int batches, string status);
+
+    [LoggerMessage(6, LogLevel.Warning, "Storage circuit opened for {Duration}: writers get Unavailable until it closes")]
+    public static partial void CircuitOpened(ILogger logger, TimeSpan duration);
+
+    [LoggerMessage(7, LogLevel.Information, "Storage circuit closed")]
+    public static partial void CircuitClosed(ILogger logger);
+
+    [LoggerMessage(8, LogLevel.Information, "Shutting down: committing {Batches} queued batches")]
+    public static partial void Draining(ILogger logger, long batches);
+
+    [LoggerMessage(9, LogLevel.Debug, "Write stream of run {RunId} writer {WriterId} ended: {Status}")]
+    public static partial void StreamEnded(ILogger logger, long runId, string writerId, string status);
+
+    [LoggerMessage(10, LogLevel.Warning, "Write stream of run {RunId} writer {WriterId} failed unexpectedly")]
+    public static partial void StreamFailed(ILogger logger, Exception exception, long runId, string writerId);
+}
