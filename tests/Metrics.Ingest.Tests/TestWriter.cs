@@ -31,6 +31,9 @@ internal sealed class TestWriter : IDisposable
 
     public Task SendAsync(Batch batch) => _call.RequestStream.WriteAsync(new WriteRequest { Batch = batch });
 
+    public Task SendHeaderAgainAsync(long runId, string writerId) =>
+        _call.RequestStream.WriteAsync(new WriteRequest { Header = new WriteHeader { RunId = runId, WriterId = writerId } });
+
     public async Task<ulong> NextAckAsync()
     {
         if (!await _call.ResponseStream.MoveNext(CancellationToken.None))
