@@ -1,0 +1,35 @@
+namespace Metrics.Exporter.Export;
+
+/// <summary>The exporter's log messages.</summary>
+internal static partial class ExporterLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Exporting to logdir {Logdir} as replica {Replica}")]
+    public static partial void Started(ILogger logger, string logdir, string replica);
+
+    [LoggerMessage(2, LogLevel.Information, "Run {RunId} ({Project}/{Run}): {Kind}, {Points} points")]
+    public static partial void Exported(ILogger logger, long runId, string project, string run, string kind, long points);
+
+    [LoggerMessage(3, LogLevel.Warning, "Run {RunId}: another exporter holds it ({Reason}); letting it go")]
+    public static partial void Conflict(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Run {RunId} cannot be exported: {Reason}")]
+    public static partial void Refused(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Run {RunId}: export failed, retrying")]
+    public static partial void Failed(ILogger logger, Exception exception, long runId);
+
+    [LoggerMessage(6, LogLevel.Warning, "Lock connection lost: dropping all {Count} runs")]
+    public static partial void LocksLost(ILogger logger, int count);
+
+    [LoggerMessage(7, LogLevel.Warning, "Commit listener disconnected; reconnecting in {Delay}")]
+    public static partial void ListenerLost(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(8, LogLevel.Warning, "Scheduling loop failed; retrying")]
+    public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Information, "Took run {RunId}; holding {Held} runs")]
+    public static partial void Took(ILogger logger, long runId, int held);
+
+    [LoggerMessage(10, LogLevel.Information, "Released run {RunId} ({Reason})")]
+    public static partial void Released(ILogger logger, long runId, string reason);
+}

@@ -1,0 +1,314 @@
+using System.Globalization;
+using Metrics.TensorBoard;
+using Npgsql;
+
+namespace Metrics.Export;
+
+/// <summary>
+/// Keeps one run's folder of the logdir equal to the database, exactly once (docs/exporter.md):
+/// <list type="bullet">
+/// <item>Open: takes the run's file lock, reads the recorded progress, cuts the recorded file back
+/// to its recorded length (anything after it was never recorded) and deletes every other event file
+/// of the folder (an unfinished generation, or one whose deletion a crash interrupted).</item>
+/// <item>Append: points after each series' exported step, in step order across series, fsynced in
+/// chunks; each chunk's progress is recorded (compare-and-set) only after its fsync.</item>
+/// <item>Rewrite (rewrite_version moved: restart, late or replaced point; or the file is lost): the
+/// whole run into a new file generation, built in a staging folder, fsynced, moved into the run
+/// folder (its name sorts after the old file's), recorded, and only then the old file deleted.</item>
+/// </list>
+/// The caller makes sure one process at a time drives a run (advisory lock); the file lock and
+/// the compare-and-set stop a second one that slips through. After an exception, dispose the
+/// session and open a new one (it resumes from what was recorded). Not thread-safe.
+/// </summary>
+public sealed class RunExportSession : IDisposable
+{
+    private readonly LogdirExportOptions _options;
+    private readonly RunPointSource _source;
+    private readonly ExportStateStore _store;
+    private readonly FileStream _fileLock;
+    private readonly string _runFolder;
+    private ExportState? _state;
+    private EventFileWriter? _writer;
+    private bool _fileLost;
+    private long _lastRewriteTimestamp;
+    private bool _rewritten;
+
+    private RunExportSession(LogdirExportOptions options, RunPointSource source, ExportStateStore store, RunInfo run, FileStream fileLock, string runFolder)
+    {
+        _options = options;
+        _source = source;
+        _store = store;
+        Run = run;
+        _fileLock = fileLock;
+        _runFolder = runFolder;
+    }
+
+    public RunInfo Run { get; }
+
+    /// <summary>The recorded progress (null before the first record).</summary>
+    public ExportState? State => _state;
+
+    /// <summary>
+    /// Takes over run <paramref name="runId"/>: null if the run does not exist. Throws
+    /// <see cref="ExportConflictException"/> when another process holds the run's file lock and
+    /// <see cref="UnsafeLogdirPathException"/> for a name that cannot be a folder of the logdir.
+    /// </summary>
+    public static async Task<RunExportSession?> OpenAsync(LogdirExportOptions options, NpgsqlDataSource dataSource, long runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var source = new RunPointSource(dataSource);
+        var store = new ExportStateStore(dataSource);
+        if (await source.GetRunAsync(runId, cancellationToken) is not { } run)
+        {
+            return null;
+        }
+
+        var runFolder = LogdirPaths.RunFolder(options.Root, run.Project, run.Name, create: true);
+        var fileLock = LockRun(options.Root, runId);
+        var session = new RunExportSession(options, source, store, run, fileLock, runFolder);
+        try
+        {
+            await session.ResumeAsync(cancellationToken);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One pass: brings the run's files up to the database's current data version.</summary>
+    public async Task<ExportPassResult> ExportAsync(CancellationToken cancellationToken)
+    {
+        if (await _source.GetRunAsync(Run.RunId, cancellationToken) is not { } run)
+        {
+            return new ExportPassResult(ExportPassKind.RunDeleted, 0);
+        }
+
+        if (_state is null || _writer is null || _fileLost)
+        {
+            return await RewriteAsync(run, cancellationToken);
+        }
+
+        if (run.RewriteVersion != _state.RewriteVersion)
+        {
+            var wait = _rewritten ? _options.RewriteDelay - _options.TimeProvider.GetElapsedTime(_lastRewriteTimestamp) : TimeSpan.Zero;
+            if (wait <= TimeSpan.Zero)
+            {
+                return await RewriteAsync(run, cancellationToken);
+            }
+
+            // Too soon after the last rewrite: append what is new now and come back for the rewrite.
+            var appended = await AppendAsync(run with { RewriteVersion = _state.RewriteVersion, DataVersion = _state.DataVersion }, cancellationToken);
+            return appended with { RewriteDueIn = wait };
+        }
+
+        return run.DataVersion == _state.DataVersion
+            ? new ExportPassResult(ExportPassKind.UpToDate, 0)
+            : await AppendAsync(run, cancellationToken);
+    }
+
+    /// <summary>Closes the file (nothing unrecorded is buffered between passes) and releases the file lock.</summary>
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _fileLock.Dispose();
+    }
+
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        ClearStaging();
+        _state = await _store.LoadAsync(Run.RunId, cancellationToken);
+        if (_state is not { HasFile: true })
+        {
+            // Files of a first generation that was never recorded.
+            DeleteEventFiles(except: null);
+            return;
+        }
+
+        var path = Path.Combine(_runFolder, _state.FileName);
+        var file = new FileInfo(path);
+        if (file.LinkTarget is null && file.Exists && file.Length >= _state.ByteLength)
+        {
+            _writer = EventFileWriter.Append(path, _state.ByteLength, WriterOptions(floor: null));
+            DeleteEventFiles(except: _state.FileName);
+        }
+        else
+        {
+            // The recorded file is gone (deleted by hand, or its creation lost in a power failure): rewrite.
+            _fileLost = true;
+        }
+    }
+
+    private async Task<ExportPassResult> AppendAsync(RunInfo run, CancellationToken cancellationToken)
+    {
+        var writer = _writer!;
+        var series = await _source.GetSeriesAsync(run.RunId, cancellationToken);
+        var merger = await _source.OpenAsync(series, _state!.SeriesSteps, cancellationToken);
+        long points = 0;
+        long inChunk = 0;
+        long chunkBytes = 0;
+        while (await merger.MoveNextAsync(cancellationToken))
+        {
+            var point = merger.Current;
+            RunEventWriter.Write(writer, point);
+            points++;
+            inChunk++;
+            chunkBytes += ApproximateSize(point);
+            if (inChunk >= _options.ChunkPoints || chunkBytes >= _options.ChunkBytes)
+            {
+                await RecordAsync(writer, merger, _state.DataVersion, _state.RewriteVersion, cancellationToken);
+                inChunk = 0;
+                chunkBytes = 0;
+            }
+        }
+
+        await RecordAsync(writer, merger, run.DataVersion, run.RewriteVersion, cancellationToken);
+        return new ExportPassResult(points > 0 ? ExportPassKind.Appended : ExportPassKind.UpToDate, points);
+    }
+
+    private async Task RecordAsync(EventFileWriter writer, RunPointMerger merger, long dataVersion, long rewriteVersion, CancellationToken cancellationToken)
+    {
+        var length = writer.FlushAndSync();
+        var steps = new Dictionary<long, long>(_state!.SeriesSteps);
+        foreach (var (seriesId, step) in merger.Positions)
+        {
+            steps[seriesId] = step;
+        }
+
+        var next = _state with { ByteLength = length, DataVersion = dataVersion, RewriteVersion = rewriteVersion, SeriesSteps = steps };
+        if (!await _store.TryRecordAsync(Run.RunId, _state, next, cancellationToken))
+        {
+            throw new ExportConflictException("export progress of run " + Run.RunId.ToString(CultureInfo.InvariantCulture) + " was changed by another exporter");
+        }
+
+        _state = next;
+    }
+
+    private async Task<ExportPassResult> RewriteAsync(RunInfo run, CancellationToken cancellationToken)
+    {
+        _writer?.Dispose();
+        _writer = null;
+        var hadFiles = _state is { HasFile: true } || EventFiles.List(_runFolder).Count > 0;
+        var staging = ClearStaging();
+        var series = await _source.GetSeriesAsync(run.RunId, cancellationToken);
+        var merger = await _source.OpenAsync(series, new Dictionary<long, long>(), cancellationToken);
+        var options = WriterOptions(NameFloor());
+        string stagedPath;
+        long length;
+        long points;
+        using (var writer = EventFileWriter.Create(staging, options))
+        {
+            stagedPath = writer.FilePath;
+            if (hadFiles)
+            {
+                // A TensorBoard already reading the run (Python loader) purges what it had at step ≥ this.
+                var first = merger.PeekStep ?? 0;
+                writer.WriteSessionStart(Math.Min(first, 0), _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+            }
+
+            points = await RunEventWriter.WriteAllAsync(writer, merger, cancellationToken);
+            length = writer.FlushAndSync();
+        }
+
+        var fileName = Path.GetFileName(stagedPath);
+        var path = Path.Combine(LogdirPaths.RunFolder(_options.Root, Run.Project, Run.Name, create: true), fileName);
+        File.Move(stagedPath, path, overwrite: false);
+        var next = new ExportState((_state?.Generation ?? 0) + 1, fileName, length, run.DataVersion, run.RewriteVersion, merger.Positions);
+        // If this throws, whether it was recorded is unknown: the next open keeps the file the database names.
+        if (!await _store.TryRecordAsync(Run.RunId, _state, next, cancellationToken))
+        {
+            File.Delete(path);
+            throw new ExportConflictException("export progress of run " + Run.RunId.ToString(CultureInfo.InvariantCulture) + " was changed by another exporter");
+        }
+
+        _state = next;
+        _fileLost = false;
+        DeleteEventFiles(except: fileName);
+        _writer = EventFileWriter.Append(path, length, WriterOptions(floor: null));
+        _lastRewriteTimestamp = _options.TimeProvider.GetTimestamp();
+        _rewritten = true;
+        return new ExportPassResult(ExportPassKind.Rewritten, points);
+    }
+
+    private EventFileWriterOptions WriterOptions(DateTimeOffset? floor) => new()
+    {
+        Host = _options.HostName,
+        TimeProvider = floor is { } f ? new FloorTimeProvider(_options.TimeProvider, f) : _options.TimeProvider,
+        // Bytes reach the file only when a chunk is fsynced and recorded: a TensorBoard reading the
+        // file meanwhile rarely sees bytes that a crash would cut off again.
+        MaxQueue = int.MaxValue,
+        FlushInterval = TimeSpan.FromDays(1),
+        MaxBufferedBytes = (int)Math.Min(int.MaxValue, _options.ChunkBytes * 2),
+    };
+
+    // A new generation's name must sort after every event file already in the folder.
+    private DateTimeOffset? NameFloor()
+    {
+        long latest = -1;
+        foreach (var file in EventFiles.List(_runFolder))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length > 3 && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                latest = Math.Max(latest, seconds);
+            }
+        }
+
+        return latest < 0 ? null : DateTimeOffset.FromUnixTimeSeconds(latest + 1);
+    }
+
+    private string ClearStaging()
+    {
+        var staging = LogdirPaths.InternalFolder(_options.Root, "staging/" + Run.RunId.ToString(CultureInfo.InvariantCulture));
+        foreach (var file in Directory.EnumerateFiles(staging))
+        {
+            File.Delete(file);
+        }
+
+        return staging;
+    }
+
+    private void DeleteEventFiles(string? except)
+    {
+        foreach (var file in EventFiles.List(_runFolder))
+        {
+            if (except is null || Path.GetFileName(file) != except)
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private static long ApproximateSize(in ExportPoint point)
+    {
+        long size = 32 + point.Series.Tag.Length;
+        if (point.Tensor is { } tensor)
+        {
+            size += tensor.Length;
+        }
+
+        foreach (var blob in point.Blobs ?? [])
+        {
+            size += blob.Length;
+        }
+
+        return size;
+    }
+
+    // flock(LOCK_EX) through FileShare.None: held until Dispose or the process dies.
+    private static FileStream LockRun(string root, long runId)
+    {
+        var path = Path.Combine(LogdirPaths.InternalFolder(root, "locks"), runId.ToString(CultureInfo.InvariantCulture) + ".lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new ExportConflictException("run " + runId.ToString(CultureInfo.InvariantCulture) + " is being exported by another process (file lock " + path + ")", e);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Npgsql;
+
+namespace Metrics.Export;
+
+/// <summary>Reads what the exporter writes: runs, their series, and points merged across series by step.</summary>
+public sealed class RunPointSource(NpgsqlDataSource dataSource)
+{
+    /// <summary>Points read per series and round trip (scalars; tensors and blobs take fewer).</summary>
+    public int ScalarPageSize { get; init; } = 20_000;
+
+    public async Task<RunInfo?> GetRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT r.run_id, p.name, r.name, r.data_version, r.rewrite_version
+            FROM runs r JOIN projects p USING (project_id)
+            WHERE r.run_id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new RunInfo(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4))
+            : null;
+    }
+
+    /// <summary>The runs of <paramref name="project"/>, by name.</summary>
+    public async Task<IReadOnlyList<RunInfo>> GetProjectRunsAsync(string project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT r.run_id, p.name, r.name, r.data_version, r.rewrite_version
+            FROM runs r JOIN projects p USING (project_id)
+            WHERE p.name = $1
+            ORDER BY r.name
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<RunInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(new RunInfo(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+
+        return runs;
+    }
+
+    public async Task<IReadOnlyList<ExportSeries>> GetSeriesAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT series_id, tag, data_class, plugin_name, plugin_content, display_name, description
+            FROM series WHERE run_id = $1
+            ORDER BY series_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var series = new List<ExportSeries>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            series.Add(new ExportSeries(
+                reader.GetInt64(0), reader.GetString(1), reader.GetInt16(2), reader.GetString(3),
+                reader.GetFieldValue<byte[]>(4), reader.GetString(5), reader.GetString(6)));
+        }
+
+        return series;
+    }
+
+    /// <summary>
+    /// The points of <paramref name="series"/> after the given steps (a series absent from
+    /// <paramref name="after"/> from its first point), in step order across series, series id
+    /// order within a step: what a training job interleaving its tags would have written.
+    /// </summary>
+    public async Task<RunPointMerger> OpenAsync(IReadOnlyList<ExportSeries> series, IReadOnlyDictionary<long, long> after, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(after);
+        var cursors = series.Select(s => new SeriesCursor(s, after.TryGetValue(s.SeriesId, out var step) ? step : long.MinValue)).ToList();
+        var withData = await SeriesWithNewPointsAsync(cursors, cancellationToken);
+        var merger = new RunPointMerger(this, cursors);
+        foreach (var cursor in cursors.Where(c => withData.Contains(c.Series.SeriesId)))
+        {
+            await FillAsync(cursor, cancellationToken);
+            merger.Enqueue(cursor);
+        }
+
+        return merger;
+    }
+
+    // One round trip to skip the series with nothing new (most of them, in a live run).
+    private async Task<HashSet<long>> SeriesWithNewPointsAsync(List<SeriesCursor> cursors, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT s.id FROM unnest($1::bigint[], $2::bigint[], $3::smallint[]) AS s(id, after, cls)
+            WHERE CASE s.cls
+                WHEN 1 THEN EXISTS (SELECT 1 FROM scalar_points p WHERE p.series_id = s.id AND p.step > s.after)
+                WHEN 2 THEN EXISTS (SELECT 1 FROM tensor_points p WHERE p.series_id = s.id AND p.step > s.after)
+                ELSE EXISTS (SELECT 1 FROM blob_points p WHERE p.series_id = s.id AND p.step > s.after)
+            END
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. cursors.Select(c => c.Series.SeriesId)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. cursors.Select(c => c.After)] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. cursors.Select(c => c.Series.DataClass)] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new HashSet<long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    internal async Task FillAsync(SeriesCursor cursor, CancellationToken cancellationToken)
+    {
+        var series = cursor.Series;
+        var (sql, limit) = series.DataClass switch
+        {
+            1 => ("SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 AND step > $2 ORDER BY step LIMIT $3", ScalarPageSize),
+            2 => ("SELECT step, wall_time, tensor FROM tensor_points WHERE series_id = $1 AND step > $2 ORDER BY step LIMIT $3", 1_000),
+            _ => (
+                """
+                SELECT p.step, p.wall_time,
+                       ARRAY(SELECT b.content FROM unnest(p.blob_keys) WITH ORDINALITY AS k(key, i)
+                             JOIN blobs b ON b.sha256 = k.key ORDER BY k.i)
+                FROM blob_points p WHERE p.series_id = $1 AND p.step > $2 ORDER BY p.step LIMIT $3
+                """, 64),
+        };
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = series.SeriesId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cursor.ReadUpTo });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        cursor.Buffer.Clear();
+        cursor.Position = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var step = reader.GetInt64(0);
+            var wallTime = reader.GetDouble(1);
+            cursor.Buffer.Add(series.DataClass switch
+            {
+                1 => new ExportPoint(series, step, wallTime, reader.GetDouble(2), null, null),
+                2 => new ExportPoint(series, step, wallTime, 0, reader.GetFieldValue<byte[]>(2), null),
+                _ => new ExportPoint(series, step, wallTime, 0, null, reader.GetFieldValue<byte[][]>(2)),
+            });
+        }
+
+        cursor.Exhausted = cursor.Buffer.Count < limit;
+        if (cursor.Buffer.Count > 0)
+        {
+            cursor.ReadUpTo = cursor.Buffer[^1].Step;
+        }
+    }
+}
