@@ -4,6 +4,7 @@ using Metrics.Query.Auth;
 using Metrics.Query.Errors;
 using Metrics.Query.OpenApi;
 using Metrics.Query.Scalars;
+using Metrics.Query.Stream;
 
 namespace Metrics.Query;
 
@@ -27,6 +28,7 @@ internal static class QueryApiBuilderExtensions
         services.AddQueryRateLimiting();
         services.AddSingleton<SeriesSummaryCache>();
         services.AddSingleton<ScalarReader>();
+        services.AddCommitListener();
         services.AddQueryOpenApi();
         return builder;
     }

@@ -1,8 +1,12 @@
 using Metrics.Query.Auth;
+using Metrics.Query.Blobs;
+using Metrics.Query.HParams;
 using Metrics.Query.Projects;
 using Metrics.Query.Runs;
 using Metrics.Query.Scalars;
+using Metrics.Query.Stream;
 using Metrics.Query.Tags;
+using Metrics.Query.Tensors;
 
 namespace Metrics.Query;
 
@@ -31,6 +35,10 @@ internal static class QueryApiEndpointExtensions
         api.MapRunsApi();
         api.MapTagsApi();
         api.MapScalarsApi();
+        api.MapTensorsApi();
+        api.MapBlobsApi();
+        api.MapHParamsApi();
+        api.MapStreamApi();
         return app;
     }
 }

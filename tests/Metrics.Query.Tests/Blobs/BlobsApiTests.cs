@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Metrics.Query.Tests.TestData;
+
+namespace Metrics.Query.Tests.Blobs;
+
+public sealed class BlobsApiTests(QueryApiFixture fixture) : IClassFixture<QueryApiFixture>
+{
+    private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2, 3];
+    private static readonly byte[] Wav = [.. "RIFF"u8, 36, 0, 0, 0, .. "WAVEfmt "u8, 1, 2, 3];
+    private static readonly byte[] Other = [.. "32"u8];
+    private static readonly byte[] Graph = [0x0a, 0x03, (byte)'a', (byte)'d', (byte)'d'];
+
+    [Fact]
+    public async Task ListBlobs_ImagesAudioGraph_GivesKeysSizesAndContentTypes()
+    {
+        var run = await fixture.Seed.RunAsync("blobs", "list");
+        await fixture.Seed.BlobsAsync(run, "images/sample", "images", [(0, 1, [Other, Other, Png]), (5, 2, [Other, Other, Png])]);
+        await fixture.Seed.BlobsAsync(run, "audio/clip", "audio", [(0, 1, [Wav, Other])]);
+        await fixture.Seed.BlobsAsync(run, "__run_graph__", "graphs", [(0, 1, [Graph])]);
+        var client = await fixture.ClientAsync("blobs");
+
+        var images = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=images/sample");
+        Assert.Equal([0L, 5L], images.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+        var first = images.GetProperty("blobs")[0].EnumerateArray().ToList();
+        Assert.Equal(3, first.Count);
+        Assert.Equal(Hex(Png), first[2].GetProperty("key").GetString());
+        Assert.Equal(Png.Length, first[2].GetProperty("size").GetInt64());
+        Assert.Equal("image/png", first[2].GetProperty("content_type").GetString());
+        Assert.Equal("application/octet-stream", first[0].GetProperty("content_type").GetString());
+        Assert.Equal("/api/v1/blobs/" + Hex(Png), first[2].GetProperty("url").GetString());
+
+        var audio = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=audio/clip");
+        Assert.Equal("audio/wav", audio.GetProperty("blobs")[0][0].GetProperty("content_type").GetString());
+        var graph = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=__run_graph__");
+        Assert.Equal("application/x-protobuf", graph.GetProperty("blobs")[0][0].GetProperty("content_type").GetString());
+    }
+
+    [Fact]
+    public async Task GetBlob_ServesBytesWithEtagCacheForeverAnd304()
+    {
+        var run = await fixture.Seed.RunAsync("blobs", "bytes");
+        await fixture.Seed.BlobsAsync(run, "images/x", "images", [(0, 1, [Png])]);
+        var client = await fixture.ClientAsync("blobs");
+        var key = Hex(Png);
+
+        var response = await client.GetAsync("/api/v1/blobs/" + key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Png, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("\"" + key + "\"", response.Headers.ETag?.Tag);
+        Assert.Equal("public, max-age=31536000, immutable", response.Headers.CacheControl?.ToString());
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/v1/blobs/" + key);
+        again.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"" + key + "\""));
+        var notModified = await client.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        Assert.Equal("\"" + key + "\"", notModified.Headers.ETag?.Tag);
+
+        using var stale = new HttpRequestMessage(HttpMethod.Get, "/api/v1/blobs/" + key);
+        stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"" + new string('0', 64) + "\""));
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(stale)).StatusCode);
+    }
+
+    [Fact]
+    public async Task GetBlob_OfAnotherProject_Returns404()
+    {
+        byte[] secret = [.. Png, .. "secret"u8];
+        var run = await fixture.Seed.RunAsync("blobs-owner", "r");
+        await fixture.Seed.BlobsAsync(run, "images/x", "images", [(0, 1, [secret])]);
+        var owner = await fixture.ClientAsync("blobs-owner");
+        var stranger = await fixture.ClientAsync("blobs-stranger");
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync("/api/v1/blobs/" + Hex(secret))).StatusCode);
+        await Problems.AssertAsync(await stranger.GetAsync("/api/v1/blobs/" + Hex(secret)), HttpStatusCode.NotFound, "blobId");
+        await Problems.AssertAsync(await stranger.GetAsync($"/api/v1/runs/{run}/blobs?tag=images/x"), HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("abc", HttpStatusCode.BadRequest)]
+    [InlineData("ZZ00000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.BadRequest)]
+    [InlineData("AB00000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.BadRequest)]
+    [InlineData("%27%20OR%20%271%27%3D%271", HttpStatusCode.BadRequest)]
+    [InlineData("0000000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.NotFound)]
+    public async Task GetBlob_BadOrUnknownId_ReturnsExpectedStatus(string id, HttpStatusCode status)
+    {
+        var client = await fixture.ClientAsync("blobs-bad");
+        await Problems.AssertAsync(await client.GetAsync("/api/v1/blobs/" + id), status, "blobId");
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}
