@@ -69,6 +69,30 @@ internal sealed class BatchJournal : IDisposable
         _dirty = true;
     }
 
+    /// <summary>
+    /// Replaces the whole content by <paramref name="batches"/> (renumbered ones): the new records are
+    /// written and synced in new segments before the old segments are deleted.
+    /// </summary>
+    public void Replace(IReadOnlyList<(ulong Seq, byte[] Batch)> batches)
+    {
+        var old = _segments.ToList();
+        Sync();
+        CloseAppend();
+        _entries.Clear();
+        _head = 0;
+        foreach (var (seq, batch) in batches)
+        {
+            Append(seq, batch);
+        }
+
+        Sync();
+        foreach (var segment in old)
+        {
+            File.Delete(segment.Path);
+            _segments.Remove(segment);
+        }
+    }
+
     /// <summary>Makes every appended record durable.</summary>
     public void Sync()
     {

@@ -19,6 +19,7 @@ internal sealed partial class OnlineSink
     private long _reconnects;
     private ulong _highestSent;
     private volatile bool _connected;
+    private bool _mayRenumber;
 
     public override void SetHParams(IReadOnlyDictionary<string, HParamValue> hparams, IReadOnlyList<string> metrics)
     {
@@ -206,10 +207,13 @@ internal sealed partial class OnlineSink
         var response = await _client.OpenRunAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
         _runId = response.RunId;
         _hparamsSent = version;
-        if (!_numberingReady.Task.IsCompleted)
+        if (_mayRenumber)
         {
-            _store.StartAfter(response.LastCommittedSeq);
-            _numberingReady.TrySetResult();
+            _mayRenumber = false;
+            if (response.LastCommittedSeq > 0 && _highestSent == 0)
+            {
+                _store.Renumber(response.LastCommittedSeq);
+            }
         }
     }
 

@@ -27,7 +27,6 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Queue<PointBuffer> _sealed = new();
     private readonly Dictionary<string, V1DataClass> _tags = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource _numberingReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly GrpcChannel _channel;
     private readonly ITimer? _flushTimer;
@@ -57,12 +56,10 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
             ClientLog.Recovered(logger, journal.Count, _runName, writerId);
         }
 
-        // A new writer id has no committed batches; a journal tells where numbering stands; a pinned
-        // id without a journal learns its last committed seq from OpenRun before numbering starts.
-        if (writerIdIsNew || recovered > 0)
-        {
-            _numberingReady.TrySetResult();
-        }
+        // Numbering starts at once: a journal tells where it stands; without one the writer numbers
+        // from 1 and, if the server already holds batches of this (pinned) id, shifts what it has not
+        // sent yet when the first OpenRun answers.
+        _mayRenumber = recovered == 0 && !writerIdIsNew;
 
         _channel = GrpcChannel.ForAddress(options.Server!, new GrpcChannelOptions
         {
@@ -315,7 +312,6 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
     {
         try
         {
-            await _numberingReady.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
             while (true)
             {
                 Interlocked.Exchange(ref _wakePending, 0);
@@ -363,7 +359,7 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
                 }
             }
 
-            _store.Add(buffer.ToBatch(_store.LastSeq + 1));
+            _store.AddNext(buffer);
             lock (_lock)
             {
                 _sealed.Dequeue();

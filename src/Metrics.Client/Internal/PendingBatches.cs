@@ -72,16 +72,43 @@ internal sealed class PendingBatches(BatchJournal journal, long maxMemoryBytes) 
         }
     }
 
-    /// <summary>Numbering starts after <paramref name="seq"/> (the server's last committed seq of a pinned writer id).</summary>
-    public void StartAfter(ulong seq)
+    /// <summary>
+    /// Renumbers every pending batch by <paramref name="offset"/>: a pinned writer id that numbered
+    /// from 1 learns from the server that <paramref name="offset"/> batches are already committed.
+    /// </summary>
+    public void Renumber(ulong offset)
     {
         lock (_lock)
         {
-            if (_lastSeq == 0)
+            var journaled = new List<(ulong, byte[])>();
+            for (var seq = _acknowledged + 1; seq <= _lastSeq && journal.Contains(seq); seq++)
             {
-                _lastSeq = _acknowledged = seq;
-                _memoryFirst = seq + 1;
+                var batch = Batch.Parser.ParseFrom(journal.Read(seq));
+                batch.Seq += offset;
+                journaled.Add((batch.Seq, batch.ToByteArray()));
             }
+
+            journal.Replace(journaled);
+            var memory = _memory.ToList();
+            _memory.Clear();
+            foreach (var (seq, entry) in memory)
+            {
+                entry.Batch.Seq = seq + offset;
+                _memory[seq + offset] = entry;
+            }
+
+            _memoryFirst += offset;
+            _lastSeq += offset;
+            _acknowledged += offset;
+        }
+    }
+
+    /// <summary>Numbers <paramref name="buffer"/> as the next batch and adds it.</summary>
+    public void AddNext(PointBuffer buffer)
+    {
+        lock (_lock)
+        {
+            Add(buffer.ToBatch(_lastSeq + 1));
         }
     }
 
