@@ -16,6 +16,12 @@ public sealed class SummaryWriterOptions
     public string? Token { get; init; }
 
     /// <summary>
+    /// The project the token should belong to (optional: the token decides the project). When set,
+    /// a token of another project makes the writer fail with <see cref="SummaryWriterException"/>.
+    /// </summary>
+    public string? Project { get; init; }
+
+    /// <summary>
     /// Run name: a relative path such as <c>mnist/lr-0.01/train</c> (the run's folder in a
     /// TensorBoard logdir). Required.
     /// </summary>

@@ -19,6 +19,9 @@ internal sealed partial class OnlineSink
     private long _reconnects;
     private ulong _highestSent;
     private volatile bool _connected;
+
+    /// <summary>The token's project as the server reported it (empty before the first OpenRun or from an older server).</summary>
+    public string? Project { get; private set; }
     private bool _mayRenumber;
 
     public override void SetHParams(IReadOnlyDictionary<string, HParamValue> hparams, IReadOnlyList<string> metrics)
@@ -193,7 +196,7 @@ internal sealed partial class OnlineSink
                 return;
             }
 
-            request = new OpenRunRequest { RunName = _runName, WriterId = _writerId };
+            request = new OpenRunRequest { RunName = _runName, WriterId = _writerId, ExpectedProject = _options.Project ?? string.Empty };
             request.Hparams.Add(_hparams);
             request.HparamMetrics.Add(_hparamMetrics);
         }
@@ -205,6 +208,12 @@ internal sealed partial class OnlineSink
 
         var deadline = _options.TimeProvider.GetUtcNow().UtcDateTime + UnaryDeadline;
         var response = await _client.OpenRunAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
+        if (_options.Project is { Length: > 0 } expected && response.Project is { Length: > 0 } actual && actual != expected)
+        {
+            throw new SummaryWriterException($"PermissionDenied: the token belongs to project '{actual}', not '{expected}'.");
+        }
+
+        Project = response.Project;
         _runId = response.RunId;
         _hparamsSent = version;
         if (_mayRenumber)
