@@ -2,7 +2,7 @@ using Metrics.Exporter.Export;
 using Metrics.ServiceDefaults.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults("metrics-exporter");
+builder.AddServiceDefaults("metrics-exporter", usesTokens: false);
 builder.AddExporter();
 
 var app = builder.Build();
