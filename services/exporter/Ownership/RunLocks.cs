@@ -47,12 +47,16 @@ internal sealed class RunLocks(IOptions<DatabaseOptions> database, IOptions<Expo
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    /// <summary>False when the connection (and with it every lock) is gone; the caller drops its runs.</summary>
+    /// <summary>
+    /// Keeps the connection open (an open one is how other replicas count this one) and checks it.
+    /// False when it was lost, and with it every lock: the caller drops its runs.
+    /// </summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken)
     {
         if (_connection is null)
         {
-            return true; // Nothing held yet.
+            await ConnectAsync(cancellationToken);
+            return true; // Nothing was held on no connection.
         }
 
         try

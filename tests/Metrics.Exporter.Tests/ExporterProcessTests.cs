@@ -1,0 +1,181 @@
+using Metrics.Exporter.Tests.Support;
+using Metrics.Testing;
+
+namespace Metrics.Exporter.Tests;
+
+/// <summary>The exporter service as a real process: kill -9 under load, and two replicas sharing runs.</summary>
+public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("exporter-process-");
+    private readonly TestIngest _ingest = new(database.DataSource);
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    [Fact]
+    public async Task Exporter_KilledRepeatedlyUnderLoad_LogdirEqualsDatabase()
+    {
+        const string Project = "crash";
+        using var stop = new CancellationTokenSource();
+        var load = SteadyLoadAsync(Project, runs: 3, stop.Token);
+        var random = new Random(7);
+        var kills = 0;
+        try
+        {
+            for (; kills < 6; kills++)
+            {
+                using var exporter = ExporterProcess.Start(database.Url, _root.FullName, "crash");
+                // Let it get into the middle of something: wait for progress to move, then a random moment more.
+                var before = await RecordedBytesAsync();
+                await Eventually.TrueAsync(async () => await RecordedBytesAsync() > before || exporter.HasExited, TimeSpan.FromSeconds(60), () => "progress; exporter output:\n" + exporter.Output);
+                Assert.False(exporter.HasExited, exporter.Output);
+                await Task.Delay(random.Next(0, 400));
+                exporter.Kill();
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+        }
+
+        // A last exporter catches up after the load stops.
+        using (var final = ExporterProcess.Start(database.Url, _root.FullName, "crash"))
+        {
+            await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(90), () => final.Output);
+            final.Kill();
+        }
+
+        Assert.True(kills >= 5);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
+    }
+
+    [Fact]
+    public async Task Exporter_TwoReplicasOneKilled_OtherTakesOverAndNothingLostOrDoubled()
+    {
+        const string Project = "replicas";
+        using var a = ExporterProcess.Start(database.Url, _root.FullName, "replica-a");
+        using var b = ExporterProcess.Start(database.Url, _root.FullName, "replica-b");
+        await Eventually.TrueAsync(async () => (await ReplicaCountAsync()) == 2, TimeSpan.FromSeconds(60), () => a.Output + b.Output);
+        var runs = new List<(long RunId, long Series)>();
+        for (var i = 0; i < 8; i++)
+        {
+            var runId = await _ingest.RunAsync(Project, "run-" + i);
+            runs.Add((runId, await _ingest.SeriesAsync(runId, "loss")));
+        }
+
+        var step = 0;
+        async Task CommitAllAsync()
+        {
+            foreach (var (runId, series) in runs)
+            {
+                await _ingest.CommitAsync(runId, [.. Enumerable.Range(step, 50).Select(s => new TestPoint(series, s, 1e9 + s, s))]);
+            }
+
+            step += 50;
+        }
+
+        await CommitAllAsync();
+        await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => a.Output + b.Output);
+        var holders = await ExportProgress.LockHoldersAsync(database.DataSource);
+        Assert.Equal(runs.Select(r => r.RunId).Order(), holders.Keys.Order());
+        Assert.Contains("replica-a", holders.Values);
+        Assert.Contains("replica-b", holders.Values);
+
+        a.Kill();
+        await CommitAllAsync();
+        await Eventually.TrueAsync(
+            async () => await ExportProgress.AllCaughtUpAsync(database.DataSource)
+                && (await ExportProgress.LockHoldersAsync(database.DataSource)).Values.All(r => r == "replica-b"),
+            TimeSpan.FromSeconds(60),
+            () => b.Output);
+        await CommitAllAsync();
+        await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => b.Output);
+
+        Assert.Equal(runs.Count, (await ExportProgress.LockHoldersAsync(database.DataSource)).Count);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
+    }
+
+    // Commits every few ms to each run: mostly appends, now and then a late point, a replaced step or a restart.
+    private async Task SteadyLoadAsync(string project, int runs, CancellationToken cancellationToken)
+    {
+        var targets = new List<(long RunId, long[] Series, long Step)>();
+        for (var i = 0; i < runs; i++)
+        {
+            var runId = await _ingest.RunAsync(project, "job/run-" + i);
+            var series = new[]
+            {
+                await _ingest.SeriesAsync(runId, "loss"),
+                await _ingest.SeriesAsync(runId, "acc"),
+                await _ingest.SeriesAsync(runId, "weights", 2, "histograms"),
+                await _ingest.SeriesAsync(runId, "sample", 3, "images"),
+            };
+            targets.Add((runId, series, 0));
+        }
+
+        var random = new Random(11);
+        var round = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var (runId, series, step) = targets[i];
+                var points = new List<TestPoint>();
+                for (var s = step; s < step + 200; s++)
+                {
+                    points.Add(new TestPoint(series[0], s, 1e9 + s, Math.Sin(s)));
+                    if (s % 2 == 0)
+                    {
+                        points.Add(new TestPoint(series[1], s, 1e9 + s, s * 0.01));
+                    }
+
+                    if (s % 50 == 0)
+                    {
+                        points.Add(new TestPoint(series[2], s, 1e9 + s, Tensor: Histogram(s)));
+                        points.Add(new TestPoint(series[3], s, 1e9 + s, Blobs: [[.. "2"u8], [.. "2"u8], BitConverter.GetBytes(s)]));
+                    }
+                }
+
+                long? restart = null;
+                var kind = random.Next(20);
+                if (kind == 0 && step > 300)
+                {
+                    restart = step - 150;
+                    points.RemoveAll(p => p.Step < restart);
+                }
+                else if (kind == 1 && step > 10)
+                {
+                    points.Add(new TestPoint(series[0], step - 7, 2e9, -1)); // replaced step (a lagging rank)
+                }
+
+                await _ingest.CommitAsync(runId, points, restart);
+                targets[i] = (runId, series, step + 200);
+            }
+
+            round++;
+        }
+    }
+
+    private static byte[] Histogram(long step)
+    {
+        var tensor = new Metrics.Contracts.TensorBoard.TensorProto
+        {
+            Dtype = Metrics.Contracts.TensorBoard.DataType.DtDouble,
+            TensorShape = new Metrics.Contracts.TensorBoard.TensorShapeProto { Dim = { new Metrics.Contracts.TensorBoard.TensorShapeProto.Types.Dim { Size = 1 }, new Metrics.Contracts.TensorBoard.TensorShapeProto.Types.Dim { Size = 3 } } },
+            DoubleVal = { 0, 1, step },
+        };
+        return Google.Protobuf.MessageExtensions.ToByteArray(tensor);
+    }
+
+    private async Task<long> RecordedBytesAsync()
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT coalesce(sum(byte_length), 0)::bigint + coalesce(sum(generation), 0)::bigint FROM export_state");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<long> ReplicaCountAsync()
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'metrics-exporter-locks:%'");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,38 @@
+using Npgsql;
+
+namespace Metrics.Exporter.Tests.Support;
+
+/// <summary>What the database says about export progress.</summary>
+internal static class ExportProgress
+{
+    /// <summary>True when every run of the database has progress recorded at its current data and rewrite versions.</summary>
+    public static async Task<bool> AllCaughtUpAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT count(*) FROM runs r LEFT JOIN export_state e USING (run_id)
+            WHERE e.run_id IS NULL OR e.data_version <> r.data_version OR e.rewrite_version <> r.rewrite_version
+            """);
+        return (long)(await command.ExecuteScalarAsync())! == 0;
+    }
+
+    /// <summary>Run id → the replica id whose lock connection holds the run's advisory lock.</summary>
+    public static async Task<Dictionary<long, string>> LockHoldersAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT l.objid::bigint, substr(a.application_name, length('metrics-exporter-locks:') + 1)
+            FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1296390224::oid AND l.objsubid = 2
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var holders = new Dictionary<long, string>();
+        while (await reader.ReadAsync())
+        {
+            holders[reader.GetInt64(0)] = reader.GetString(1);
+        }
+
+        return holders;
+    }
+}
