@@ -35,6 +35,29 @@ public sealed class StreamApiTests(QueryApiFixture fixture) : IClassFixture<Quer
     }
 
     [Fact]
+    public async Task Stream_CommitThroughPointWriter_IsPushed()
+    {
+        var runs = new Metrics.Storage.Writes.RunStore(fixture.DataSource);
+        var writer = new Metrics.Storage.Writes.PointWriter(fixture.DataSource);
+        var projectId = await runs.EnsureProjectAsync("stream-writer", CancellationToken.None);
+        var run = (await runs.OpenRunAsync(projectId, "job", "rank-0", cancellationToken: CancellationToken.None)).RunId;
+        Metrics.Storage.Writes.SeriesDefinition[] loss = [new("loss", Metrics.Storage.Writes.SeriesDataClass.Scalar, "scalars", [])];
+        await writer.WriteAsync(new() { RunId = run, WriterId = "rank-0", Seq = 1, Metadata = loss, Scalars = [new("loss", [0], [1], [1.5])] }, CancellationToken.None);
+        var client = await fixture.ClientAsync("stream-writer");
+
+        using var timeout = new CancellationTokenSource(Patience);
+        using var response = await client.GetAsync($"/api/v1/runs/{run}/stream?tag=loss", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new SseReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal("ready", (await events.NextAsync(timeout.Token)).Name);
+
+        await writer.WriteAsync(new() { RunId = run, WriterId = "rank-0", Seq = 2, Metadata = loss, Scalars = [new("loss", [1, 2], [2, 3], [1.25, 1.0])] }, CancellationToken.None);
+        var (name, data) = await events.NextAsync(timeout.Token);
+        Assert.Equal("points", name);
+        using var document = JsonDocument.Parse(data);
+        Assert.Equal([(1L, 2.0, 1.25), (2L, 3.0, 1.0)], Json.Points(document.RootElement));
+    }
+
+    [Fact]
     public async Task Stream_AllTags_FollowsTagsCreatedLater()
     {
         var run = await fixture.Seed.RunAsync("stream", "new-tags");

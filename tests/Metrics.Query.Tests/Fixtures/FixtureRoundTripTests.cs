@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Metrics.Contracts.TensorBoard;
+using Metrics.Query.Tests.TestData;
+using Metrics.Storage.Writes;
+using Metrics.TensorBoard;
+using Metrics.Testing;
+
+namespace Metrics.Query.Tests.Fixtures;
+
+/// <summary>
+/// Acceptance: each TensorBoard fixture logdir, read with Metrics.TensorBoard and written with
+/// PointWriter (the ingest write path), is served back by the API exactly as TensorBoard reads it.
+/// </summary>
+public sealed class FixtureRoundTripTests(QueryApiFixture fixture) : IClassFixture<QueryApiFixture>
+{
+    [Theory]
+    [InlineData("basic")]
+    [InlineData("v1")]
+    public async Task Fixture_IngestedThroughPointWriter_IsServedBackAsTensorBoardReadsIt(string name)
+    {
+        var project = "fixture-" + name;
+        var runIds = await IngestAsync(RepoPaths.Fixture(name), project);
+        var client = await fixture.ClientAsync(project);
+        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(RepoPaths.FixtureExpectedJson(name)));
+        var root = expected.RootElement;
+
+        var listed = await Json.GetAsync(client, $"/api/v1/projects/{project}/runs");
+        Assert.Equal(root.GetProperty("runs").EnumerateArray().Select(r => r.GetString()), listed.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+
+        var compared = 0;
+        foreach (var (run, tag, points) in Series(root, "scalars"))
+        {
+            var got = Json.Points(await Json.GetAsync(client, $"/api/v1/runs/{runIds[run]}/scalars?mode=all&tag={Uri.EscapeDataString(tag)}"));
+            var want = points.Select(p => (p[0].GetInt64(), Json.Number(p[1]), Json.Number(p[2]))).ToList();
+            Assert.Equal(want, got);
+
+            // Downsampled reads of series that fit return them whole, too.
+            Assert.Equal(want, Json.Points(await Json.GetAsync(client, $"/api/v1/runs/{runIds[run]}/scalars?tag={Uri.EscapeDataString(tag)}")));
+            compared += want.Count;
+        }
+
+        foreach (var (run, tag, points) in Series(root, "tensors"))
+        {
+            var got = await Json.GetAsync(client, $"/api/v1/runs/{runIds[run]}/tensors?max_points=10000&tag={Uri.EscapeDataString(tag)}");
+            Assert.Equal(points.Select(p => p[0].GetInt64()), got.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+            Assert.Equal(points.Select(p => Json.Number(p[1])), got.GetProperty("wall_times").EnumerateArray().Select(Json.Number));
+            var values = got.GetProperty("values").EnumerateArray().ToList();
+            for (var i = 0; i < points.Count; i++)
+            {
+                Assert.Equal(Canonical(points[i][2]), Canonical(values[i]));
+            }
+
+            compared += points.Count;
+        }
+
+        foreach (var (run, tag, points) in Series(root, "blobs"))
+        {
+            var got = await Json.GetAsync(client, $"/api/v1/runs/{runIds[run]}/blobs?max_points=10000&tag={Uri.EscapeDataString(tag)}");
+            Assert.Equal(points.Select(p => p[0].GetInt64()), got.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+            var keys = got.GetProperty("blobs").EnumerateArray().Select(step => step.EnumerateArray().Select(b => b.GetProperty("key").GetString()![..16]).ToList()).ToList();
+            Assert.Equal(points.Select(p => p[2].EnumerateArray().Select(k => k.GetString()!).ToList()), keys);
+            compared += points.Count;
+        }
+
+        Assert.True(compared > 0);
+    }
+
+    private async Task<Dictionary<string, long>> IngestAsync(string logdir, string project)
+    {
+        var snapshot = LogdirSnapshot.Read(logdir);
+        var runs = new RunStore(fixture.DataSource);
+        var writer = new PointWriter(fixture.DataSource);
+        var projectId = await runs.EnsureProjectAsync(project, CancellationToken.None);
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var run in snapshot.Runs)
+        {
+            var opened = await runs.OpenRunAsync(projectId, run.RunName, "fixture", cancellationToken: CancellationToken.None);
+            ids[run.RunName] = opened.RunId;
+            var metadata = new List<SeriesDefinition>();
+            var scalars = new List<ScalarPoints>();
+            var tensors = new List<TensorPointData>();
+            var blobs = new List<BlobPointData>();
+            foreach (var (tag, meta) in run.Metadata)
+            {
+                if (meta.DataClass == DataClass.Unknown)
+                {
+                    continue;
+                }
+
+                metadata.Add(new SeriesDefinition(tag, (SeriesDataClass)(short)meta.DataClass, meta.PluginData?.PluginName ?? "", meta.PluginData?.Content.ToByteArray() ?? [], meta.DisplayName, meta.SummaryDescription));
+                var points = run.Points.GetValueOrDefault(tag) ?? [];
+                switch (meta.DataClass)
+                {
+                    case DataClass.Scalar:
+                        scalars.Add(new ScalarPoints(tag, [.. points.Select(p => p.Step)], [.. points.Select(p => p.WallTime)], [.. points.Select(p => p.Scalar)]));
+                        break;
+                    case DataClass.Tensor:
+                        tensors.AddRange(points.Select(p => new TensorPointData(tag, p.Step, p.WallTime, (short)p.Tensor.Dtype, TensorValues.Shape(p.Tensor), Google.Protobuf.MessageExtensions.ToByteArray(p.Tensor))));
+                        break;
+                    default:
+                        blobs.AddRange(points.Select(p => new BlobPointData(tag, p.Step, p.WallTime, [.. p.Blobs.Select(b => BlobValue.Inline(b.ToByteArray()))])));
+                        break;
+                }
+            }
+
+            await writer.WriteAsync(new WriteBatch { RunId = opened.RunId, WriterId = "fixture", Seq = 1, Metadata = metadata, Scalars = scalars, Tensors = tensors, Blobs = blobs }, CancellationToken.None);
+        }
+
+        return ids;
+    }
+
+    private static IEnumerable<(string Run, string Tag, List<JsonElement[]> Points)> Series(JsonElement root, string section) =>
+        root.GetProperty(section).EnumerateObject()
+            .SelectMany(plugin => plugin.Value.EnumerateObject()
+                .SelectMany(run => run.Value.EnumerateObject()
+                    .Select(tag => (run.Name, tag.Name, tag.Value.EnumerateArray().Select(p => p.EnumerateArray().ToArray()).ToList()))));
+
+    /// <summary>JSON with every number as its float64 value, so 2 and 2.0 compare equal.</summary>
+    private static string Canonical(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "[" + string.Join(",", element.EnumerateArray().Select(Canonical)) + "]",
+        JsonValueKind.Number => element.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        JsonValueKind.String => "'" + element.GetString() + "'",
+        _ => element.GetRawText(),
+    };
+}
