@@ -1,6 +1,7 @@
 using Metrics.Query.Auth;
 using Metrics.Query.Blobs;
 using Metrics.Query.HParams;
+using Metrics.Query.Logdir;
 using Metrics.Query.Projects;
 using Metrics.Query.Runs;
 using Metrics.Query.Scalars;
@@ -39,6 +40,7 @@ internal static class QueryApiEndpointExtensions
         api.MapBlobsApi();
         api.MapHParamsApi();
         api.MapStreamApi();
+        api.MapLogdirApi();
         return app;
     }
 }
