@@ -11,6 +11,7 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
     DbCommand.Create(),
     TokenCommand.Create(),
     BenchCommand.Create(),
+    Metrics.Cli.Export.ExportCommand.Create(),
     LogdirCommand.Create(),
 };
 
