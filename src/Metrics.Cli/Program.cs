@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Metrics.Cli.Bench;
 using Metrics.Cli.Db;
+using Metrics.Cli.Demo;
 using Metrics.Cli.Logdir;
 using Metrics.Cli.Tokens;
 using Metrics.Cli.Up;
+using Metrics.Cli.Upload;
 
 var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion for ML training.")
 {
@@ -12,6 +14,8 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
     TokenCommand.Create(),
     BenchCommand.Create(),
     Metrics.Cli.Export.ExportCommand.Create(),
+    UploadCommand.Create(),
+    DemoCommand.Create(),
     LogdirCommand.Create(),
 };
 

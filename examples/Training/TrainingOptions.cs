@@ -1,0 +1,33 @@
+namespace Metrics.Examples.Training;
+
+/// <summary>Where the job logs and how long it trains.</summary>
+internal sealed record TrainingOptions
+{
+    /// <summary>Ingest gRPC URL; null with <see cref="LogDirectory"/> writes event files instead.</summary>
+    public Uri? Server { get; init; }
+
+    public string? Token { get; init; }
+
+    public string? Project { get; init; }
+
+    /// <summary>Offline mode: a TensorBoard logdir.</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Runs are <c>&lt;prefix&gt;/neuron</c> and <c>&lt;prefix&gt;/mlp</c>.</summary>
+    public string RunPrefix { get; init; } = "example/" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+
+    public int NeuronSteps { get; init; } = 300;
+
+    public int MlpSteps { get; init; } = 600;
+
+    public int Hidden { get; init; } = 16;
+
+    public float LearningRate { get; init; } = 0.05f;
+
+    public int PointsPerClass { get; init; } = 150;
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Steps between histograms and images.</summary>
+    public int DetailEvery { get; init; } = 25;
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Text;
+using Metrics.Client;
+using Metrics.Client.Internal;
+using Metrics.TensorBoard;
+using DataClass = Metrics.Contracts.TensorBoard.DataClass;
+
+namespace Metrics.Cli.Upload;
+
+/// <summary>
+/// One run of the logdir: reads its event files in order (TensorBoard's reader: v1 → v2, restarts)
+/// and sends every point through one <see cref="SummaryWriter"/> whose writer id is derived from
+/// (project, run), so the stream keeps file order (a restart is applied after the earlier files'
+/// points). Progress (a record boundary) is saved after every acknowledged commit; a rerun re-reads
+/// the run and skips the records before it.
+/// </summary>
+internal sealed class RunUpload : IAsyncDisposable
+{
+    private const int PointsPerCommit = 20_000;
+
+    private readonly LogdirRun _run;
+    private readonly UploadState _state;
+    private readonly UploadProgress _progress;
+    private readonly RunReader _reader;
+    private readonly SummaryWriter _writer;
+    private readonly OnlineSink _sink;
+    private readonly string _journal;
+    private readonly RunPosition? _saved;
+    private long _points;
+    private long _bytesCounted;
+
+    public RunUpload(LogdirRun run, string runName, UploadSettings settings, UploadState state, UploadProgress progress)
+    {
+        _run = run;
+        RunName = runName;
+        _state = state;
+        _progress = progress;
+        var entry = state.Get(runName);
+        _saved = entry is null ? null : new RunPosition(entry.File, entry.Offset);
+        _points = entry?.Points ?? 0;
+        _reader = new RunReader(run.Name, run.Directory);
+        // The event files are the durable copy: the writer's journal only lives for this session.
+        _journal = Path.Combine(Path.GetTempPath(), "metrics-upload-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        _writer = new SummaryWriter(new SummaryWriterOptions
+        {
+            Server = settings.Server,
+            Token = settings.Token,
+            Project = settings.Project,
+            RunName = runName,
+            WriterId = WriterIdOf(settings.Project, runName),
+            JournalDirectory = _journal,
+            MaxQueue = 5_000,
+            FlushInterval = TimeSpan.FromSeconds(1),
+            DisposeTimeout = TimeSpan.FromSeconds(30),
+        });
+        _sink = (OnlineSink)_writer.Sink;
+    }
+
+    public string RunName { get; }
+
+    public SummaryWriterStatistics Statistics => _writer.Statistics;
+
+    /// <summary>Writer id of a run's uploads: the same for every upload of (project, run), so the server's exactly-once bookkeeping spans reruns.</summary>
+    public static string WriterIdOf(string project, string runName) =>
+        "upload-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(project + "\n" + runName)), 0, 10).ToLowerInvariant();
+
+    /// <summary>Sends everything written so far (a torn last record waits for the next call); true if anything was sent.</summary>
+    public async Task<bool> PumpAsync(CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        var uncommitted = 0;
+        while (true)
+        {
+            var before = _reader.Position;
+            if (!_reader.TryRead(out var item))
+            {
+                break;
+            }
+
+            // Items of a record that starts before the saved position were acknowledged (saved
+            // positions are always record boundaries).
+            if (_saved is { } saved && (before is null || Compare(before.Value, saved) < 0))
+            {
+                continue;
+            }
+
+            Send(item);
+            sent++;
+            uncommitted++;
+            var atRecordBoundary = _reader.Position != before;
+            if (uncommitted >= PointsPerCommit && atRecordBoundary)
+            {
+                await CommitAsync(uncommitted, cancellationToken);
+                uncommitted = 0;
+            }
+        }
+
+        if (uncommitted > 0)
+        {
+            await CommitAsync(uncommitted, cancellationToken);
+        }
+
+        return sent > 0;
+    }
+
+    public async Task<SummaryWriterCloseResult> CloseAsync()
+    {
+        var result = await _writer.CloseAsync();
+        _progress.RunDone(RunName, _points);
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        _reader.Dispose();
+        if (Directory.Exists(_journal))
+        {
+            Directory.Delete(_journal, recursive: true);
+        }
+    }
+
+    private static int Compare(RunPosition a, RunPosition b)
+    {
+        var byFile = string.CompareOrdinal(a.FileName, b.FileName);
+        return byFile != 0 ? byFile : a.Offset.CompareTo(b.Offset);
+    }
+
+    private void Send(in RunItem item)
+    {
+        switch (item.Kind)
+        {
+            case RunItemKind.Restart:
+                _sink.MarkRestart(item.Step, item.WallTime);
+                return;
+            case RunItemKind.TagsPurge:
+                // Files without file_version only; later points of those steps replace the earlier ones.
+                return;
+        }
+
+        var point = item.Point;
+        switch (point.DataClass)
+        {
+            case DataClass.Scalar:
+                _sink.AddScalar(point.Tag, point.Step, point.WallTime, point.Scalar, point.Metadata);
+                break;
+            case DataClass.Tensor:
+                _sink.AddTensor(point.Tag, point.Step, point.WallTime, point.Tensor, point.Metadata);
+                break;
+            case DataClass.BlobSequence:
+                _sink.AddBlobs(point.Tag, point.Step, point.WallTime, point.Blobs, point.Tensor, point.Metadata);
+                break;
+            default:
+                // TensorBoard's data provider does not show values of unknown plugins either.
+                return;
+        }
+    }
+
+    private async Task CommitAsync(int points, CancellationToken cancellationToken)
+    {
+        await _writer.FlushAsync(cancellationToken);
+        _points += points;
+        if (_reader.Position is { } position)
+        {
+            _state.Set(RunName, new UploadState.Entry(position.FileName, position.Offset, _points));
+            var bytes = BytesRead(position);
+            _progress.Committed(RunName, points, bytes - _bytesCounted);
+            _bytesCounted = bytes;
+        }
+    }
+
+    private long BytesRead(RunPosition position) =>
+        EventFiles.List(_run.Directory)
+            .Where(path => string.CompareOrdinal(Path.GetFileName(path), position.FileName) < 0)
+            .Sum(path => new FileInfo(path).Length) + position.Offset;
+}

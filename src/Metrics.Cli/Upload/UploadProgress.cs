@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Metrics.Cli.Upload;
+
+/// <summary>Counters of an upload, redrawn on one line on a terminal, or printed as plain lines when output is redirected.</summary>
+internal sealed class UploadProgress(TextWriter output, bool interactive)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _lock = new();
+    private long _points;
+    private long _bytes;
+    private int _runs;
+    private int _runsDone;
+    private TimeSpan _lastDraw;
+
+    public long Points => Interlocked.Read(ref _points);
+
+    public void RunFound() => Interlocked.Increment(ref _runs);
+
+    public void Committed(string run, long points, long bytes)
+    {
+        Interlocked.Add(ref _points, points);
+        Interlocked.Add(ref _bytes, bytes);
+        Draw(force: false, run);
+    }
+
+    public void RunDone(string run, long points)
+    {
+        Interlocked.Increment(ref _runsDone);
+        if (!interactive)
+        {
+            lock (_lock)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: {points} points uploaded"));
+            }
+        }
+    }
+
+    public void Message(string line)
+    {
+        lock (_lock)
+        {
+            output.WriteLine(interactive ? "\r" + line.PadRight(TerminalWidth.Or(80) - 1) : line);
+        }
+    }
+
+    public void Finish()
+    {
+        Draw(force: true, null);
+        lock (_lock)
+        {
+            output.WriteLine(interactive ? string.Empty : Summary());
+        }
+    }
+
+    private void Draw(bool force, string? run)
+    {
+        if (!interactive)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            var now = _clock.Elapsed;
+            if (!force && now - _lastDraw < TimeSpan.FromMilliseconds(200))
+            {
+                return;
+            }
+
+            _lastDraw = now;
+            var line = Summary() + (run is null ? string.Empty : "  " + run);
+            output.Write("\r" + line.PadRight(TerminalWidth.Or(80) - 1)[..Math.Max(0, TerminalWidth.Or(80) - 1)]);
+        }
+    }
+
+    private string Summary()
+    {
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
+        var points = Interlocked.Read(ref _points);
+        var bytes = Interlocked.Read(ref _bytes);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"runs {_runsDone}/{_runs}  points {points:N0}  read {bytes / 1048576.0:N1} MiB  {points / seconds:N0} points/s");
+    }
+}
