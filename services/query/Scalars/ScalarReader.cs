@@ -27,15 +27,45 @@ internal sealed class ScalarReader(NpgsqlDataSource dataSource, SeriesSummaryCac
         }
 
         var points = await ScalarRows.ReadAsync(dataSource, series.SeriesId, query.FromStep, query.ToStep, cancellationToken);
-        return ScalarSeries.From(series.RunId, series.Tag, ScalarDownsampler.Downsample(points, query.MaxPoints, query.Axis), points.Count);
+        return FromRows(series, points, query);
     }
+
+    /// <summary>
+    /// Reads many series: the short ones (the usual dashboard grid) in one round trip, the long
+    /// ones through their summaries. Results keep the order of <paramref name="series"/>.
+    /// </summary>
+    public async Task<ScalarSeries[]> ReadManyAsync(IReadOnlyList<SeriesRef> series, ScalarQuery query, CancellationToken cancellationToken)
+    {
+        var results = new ScalarSeries[series.Count];
+        var threshold = options.Value.SummaryThresholdPoints;
+        var shortOnes = Enumerable.Range(0, series.Count).Where(i => series[i].PointCount <= threshold).ToList();
+        if (shortOnes.Count > 0)
+        {
+            var rows = await ScalarRows.ReadManyAsync(dataSource, [.. shortOnes.Select(i => series[i].SeriesId)], query.FromStep, query.ToStep, cancellationToken);
+            foreach (var i in shortOnes)
+            {
+                results[i] = FromRows(series[i], rows.GetValueOrDefault(series[i].SeriesId) ?? [], query);
+            }
+        }
+
+        foreach (var i in Enumerable.Range(0, series.Count).Where(i => series[i].PointCount > threshold))
+        {
+            results[i] = await ReadAsync(series[i], query, cancellationToken);
+        }
+
+        return results;
+    }
+
+    private static ScalarSeries FromRows(SeriesRef series, List<ScalarPoint> points, ScalarQuery query) =>
+        ScalarSeries.From(series.RunId, series.Tag, ScalarDownsampler.Downsample(points, query.MaxPoints, query.Axis), points.Count);
 
     private async Task<ScalarSeries> ReadFromSummaryAsync(SeriesRef series, SeriesSummary summary, int first, int last, ScalarQuery query, CancellationToken cancellationToken)
     {
         var blocks = summary.Blocks;
         var headTo = blocks[first].First.Step - 1;
         var tailFrom = blocks[last].Last.Step == long.MaxValue ? long.MaxValue : blocks[last].Last.Step + 1;
-        var head = query.FromStep <= headTo
+        // Nothing precedes the first block: a point written before it later is a rewrite, which rebuilds the summary.
+        var head = first > 0 && query.FromStep <= headTo
             ? await ScalarRows.ReadAsync(dataSource, series.SeriesId, query.FromStep, headTo, cancellationToken)
             : [];
         var tail = blocks[last].Last.Step < query.ToStep

@@ -132,9 +132,7 @@ internal static class ScalarsApi
             return;
         }
 
-        var results = new ScalarSeries[series.Count];
-        await Parallel.ForAsync(0, series.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await scalars.ReadAsync(series[i], query, ct));
+        var results = await scalars.ReadManyAsync(series, query, cancellationToken);
         await (query.Csv
             ? ScalarStreaming.WriteCsvAsync(context.Response, results, withSeriesColumns: true, cancellationToken)
             : context.Response.WriteAsJsonAsync(new ScalarsQueryResponse(results, missing), SnakeCase, cancellationToken));
