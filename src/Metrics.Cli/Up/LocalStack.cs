@@ -93,7 +93,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
             await PrintAsync(stack, postgres, ingestHttp, exporterHttp, logs);
             if (settings.RunDemo)
             {
-                await output.WriteLineAsync("Demo: the demo training job is not part of this build yet; run your own job against the endpoints above.");
+                await Demo.DemoRunner.RunAsync(new Uri(stack.IngestUrl), stack.Token, stack.Project, Demo.DemoRunner.DefaultSteps, output, error, cancellationToken);
             }
 
             if (settings.ExitWhenReady)
