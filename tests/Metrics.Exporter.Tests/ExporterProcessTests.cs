@@ -23,7 +23,7 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
         {
             for (; kills < 6; kills++)
             {
-                using var exporter = ExporterProcess.Start(database.Url, _root.FullName, "crash");
+                using var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "crash");
                 // Let it get into the middle of something: wait for progress to move, then a random moment more.
                 var before = await RecordedBytesAsync();
                 await Eventually.TrueAsync(async () => await RecordedBytesAsync() > before || exporter.HasExited, TimeSpan.FromSeconds(60), () => "progress; exporter output:\n" + exporter.Output);
@@ -39,7 +39,7 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
         }
 
         // A last exporter catches up after the load stops.
-        using (var final = ExporterProcess.Start(database.Url, _root.FullName, "crash"))
+        using (var final = ServiceProcess.StartExporter(database.Url, _root.FullName, "crash"))
         {
             await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(90), () => final.Output);
             final.Kill();
@@ -53,8 +53,8 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
     public async Task Exporter_TwoReplicasOneKilled_OtherTakesOverAndNothingLostOrDoubled()
     {
         const string Project = "replicas";
-        using var a = ExporterProcess.Start(database.Url, _root.FullName, "replica-a");
-        using var b = ExporterProcess.Start(database.Url, _root.FullName, "replica-b");
+        using var a = ServiceProcess.StartExporter(database.Url, _root.FullName, "replica-a");
+        using var b = ServiceProcess.StartExporter(database.Url, _root.FullName, "replica-b");
         await Eventually.TrueAsync(async () => (await ReplicaCountAsync()) == 2, TimeSpan.FromSeconds(60), () => a.Output + b.Output);
         var runs = new List<(long RunId, long Series)>();
         for (var i = 0; i < 8; i++)

@@ -4,13 +4,13 @@ using Metrics.Testing;
 
 namespace Metrics.Exporter.Tests.Support;
 
-/// <summary>The exporter service as a real child process (its built assembly run with `dotnet`), for kill -9 tests.</summary>
-internal sealed class ExporterProcess : IDisposable
+/// <summary>A service as a real child process (its built assembly run with `dotnet`), e.g. for kill -9 tests.</summary>
+internal sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ExporterProcess(Process process)
+    private ServiceProcess(Process process)
     {
         _process = process;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -32,27 +32,39 @@ internal sealed class ExporterProcess : IDisposable
         }
     }
 
-    public static ExporterProcess Start(string databaseUrl, string logdir, string replicaId, double idleReleaseSeconds = 300)
+    /// <summary>The exporter, with short intervals so tests run fast.</summary>
+    public static ServiceProcess StartExporter(string databaseUrl, string logdir, string replicaId, double idleReleaseSeconds = 300) =>
+        Start("exporter", "Metrics.Exporter.dll", new Dictionary<string, string>
+        {
+            ["METRICS_DATABASE_URL"] = databaseUrl,
+            ["METRICS_LOGDIR"] = logdir,
+            ["METRICS_EXPORT_REPLICA_ID"] = replicaId,
+            ["METRICS_EXPORT_POLL_SECONDS"] = "0.5",
+            ["METRICS_EXPORT_LOCK_HEARTBEAT_SECONDS"] = "0.5",
+            ["METRICS_EXPORT_REWRITE_DELAY_SECONDS"] = "0.5",
+            ["METRICS_EXPORT_IDLE_RELEASE_SECONDS"] = idleReleaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["METRICS_EXPORT_CHUNK_POINTS"] = "500",
+        });
+
+    /// <summary>services/&lt;folder&gt;'s built assembly on <paramref name="port"/> (a free one when null), loopback only.</summary>
+    public static ServiceProcess Start(string folder, string assembly, Dictionary<string, string> environment, int? port = null)
     {
-        var start = new ProcessStartInfo("dotnet", [AssemblyPath()])
+        var start = new ProcessStartInfo("dotnet", [AssemblyPath(folder, assembly)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["METRICS_DATABASE_URL"] = databaseUrl;
-        start.Environment["METRICS_LOGDIR"] = logdir;
-        start.Environment["METRICS_TOKEN_PEPPER"] = "exporter-tests-pepper-0123456789";
-        start.Environment["METRICS_HTTP_PORT"] = Metrics.Storage.Local.LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["METRICS_TOKEN_PEPPER"] = TestPepper;
+        start.Environment["METRICS_HTTP_PORT"] = (port ?? Metrics.Storage.Local.LocalPostgres.FreePort()).ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["METRICS_LISTEN"] = "loopback";
-        start.Environment["METRICS_EXPORT_REPLICA_ID"] = replicaId;
-        start.Environment["METRICS_EXPORT_POLL_SECONDS"] = "0.5";
-        start.Environment["METRICS_EXPORT_LOCK_HEARTBEAT_SECONDS"] = "0.5";
-        start.Environment["METRICS_EXPORT_REWRITE_DELAY_SECONDS"] = "0.5";
-        start.Environment["METRICS_EXPORT_IDLE_RELEASE_SECONDS"] = idleReleaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["METRICS_EXPORT_CHUNK_POINTS"] = "500";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        return new ExporterProcess(Process.Start(start)!);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return new ServiceProcess(Process.Start(start)!);
     }
 
     /// <summary>SIGKILL: no flush, no cleanup, its connections and file locks die with it.</summary>
@@ -72,12 +84,14 @@ internal sealed class ExporterProcess : IDisposable
         _process.Dispose();
     }
 
-    private static string AssemblyPath()
+    public const string TestPepper = "exporter-tests-pepper-0123456789";
+
+    private static string AssemblyPath(string folder, string assembly)
     {
-        // The exporter is a project reference, built beside this test in the same configuration.
+        // Built beside this test (project references) in the same configuration.
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(RepoPaths.Root, "services", "exporter", "bin", configuration, "net10.0", "Metrics.Exporter.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("build the exporter first", path);
+        var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException("build the service first", path);
     }
 
     private void Append(string? line)

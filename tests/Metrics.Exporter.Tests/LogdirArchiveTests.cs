@@ -1,0 +1,110 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using Metrics.Export;
+using Metrics.Exporter.Tests.Support;
+using Metrics.Storage;
+using Metrics.Testing;
+using Microsoft.Extensions.Options;
+
+namespace Metrics.Exporter.Tests;
+
+public sealed class LogdirArchiveTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("logdir-archive-");
+    private readonly TestIngest _ingest = new(database.DataSource);
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    [Fact]
+    public async Task WriteProjectAsync_Fixture_ExtractsToLogdirEqualToDatabase()
+    {
+        await _ingest.IngestLogdirAsync("archive-basic", RepoPaths.Fixture("basic"));
+        using var archive = new MemoryStream();
+
+        await new LogdirArchive(database.DataSource).WriteProjectAsync("archive-basic", archive, CancellationToken.None);
+
+        archive.Position = 0;
+        var entries = await ExtractAsync(archive, Path.Combine(_root.FullName, "archive-basic"));
+        Assert.Equal(3, entries.Count);
+        Assert.Contains(entries, e => e.StartsWith("nested/deep/events.out.tfevents.", StringComparison.Ordinal));
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "archive-basic");
+    }
+
+    [Fact]
+    public async Task WriteRunAsync_UnknownRun_ReturnsFalse()
+    {
+        using var archive = new MemoryStream();
+
+        Assert.False(await new LogdirArchive(database.DataSource).WriteRunAsync(long.MaxValue, archive, CancellationToken.None));
+        Assert.Equal(0, archive.Length);
+    }
+
+    [Fact]
+    public async Task WriteRunAsync_UnsafeRunName_Throws()
+    {
+        var runId = await _ingest.RunAsync("archive-unsafe", "../outside");
+        using var archive = new MemoryStream();
+
+        await Assert.ThrowsAsync<UnsafeLogdirPathException>(() => new LogdirArchive(database.DataSource).WriteRunAsync(runId, archive, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LogdirRoute_ReadToken_StreamsRunAsTarGz()
+    {
+        var runId = await _ingest.RunAsync("route", "mnist/lr-0.1/train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, [.. Enumerable.Range(0, 100).Select(i => new TestPoint(loss, i, 1e9 + i, i * 0.25))]);
+        var otherRun = await _ingest.RunAsync("route-other", "secret");
+        var tokens = new TokenStore(database.DataSource, Options.Create(new TokenOptions { Pepper = ServiceProcess.TestPepper }), TimeProvider.System);
+        var token = await tokens.CreateAsync("route", TokenScope.Read, "test", null, CancellationToken.None);
+        var port = Metrics.Storage.Local.LocalPostgres.FreePort();
+        using var query = ServiceProcess.Start("query", "Metrics.Query.dll", new() { ["METRICS_DATABASE_URL"] = database.Url }, port);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync("health/ready")).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return query.HasExited;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => "query service ready");
+        Assert.False(query.HasExited, query.Output);
+
+        using var anonymous = await http.GetAsync($"api/v1/runs/{runId}/logdir.tar.gz");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var foreign = await http.GetAsync($"api/v1/runs/{otherRun}/logdir.tar.gz");
+        using var response = await http.GetAsync($"api/v1/runs/{runId}/logdir.tar.gz");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/gzip", response.Content.Headers.ContentType?.MediaType);
+        var entries = await ExtractAsync(await response.Content.ReadAsStreamAsync(), Path.Combine(_root.FullName, "route"));
+        Assert.StartsWith("mnist/lr-0.1/train/events.out.tfevents.", Assert.Single(entries), StringComparison.Ordinal);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "route");
+    }
+
+    // What `metrics export` does with each archive: every entry through the path rule.
+    private static async Task<List<string>> ExtractAsync(Stream archive, string output)
+    {
+        var names = new List<string>();
+        await using var gzip = new GZipStream(archive, CompressionMode.Decompress);
+        await using var tar = new TarReader(gzip);
+        while (await tar.GetNextEntryAsync() is { } entry)
+        {
+            var path = LogdirPaths.ArchiveEntryPath(output, entry.Name, create: true);
+            await entry.ExtractToFileAsync(path, overwrite: false);
+            names.Add(entry.Name);
+        }
+
+        return names;
+    }
+}
