@@ -49,7 +49,7 @@ internal sealed class IngestServer : IAsyncDisposable
             ["INGEST_MAX_BLOB_BYTES"] = "65536",
             ["INGEST_MAX_POINTS_PER_BATCH"] = "10000",
             ["INGEST_COMMIT_RETRIES"] = "2",
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("METRICS_TEST_LOG_LEVEL") ?? "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -57,6 +57,21 @@ internal sealed class TestWriter : IDisposable
         return acks;
     }
 
+    /// <summary>Half-closes (when the call is still open), then reads acks until the stream ends.</summary>
+    public async Task<(List<ulong> Acks, Status Status)> CompleteAndDrainAsync()
+    {
+        try
+        {
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The server already ended the call.
+        }
+
+        return await DrainAsync();
+    }
+
     /// <summary>Reads acks until the stream ends; returns them and the final status.</summary>
     public async Task<(List<ulong> Acks, Status Status)> DrainAsync()
     {

@@ -114,6 +114,36 @@ internal sealed class WriteStreamHandler(
         var ackLoop = AckLoopAsync(acks.Reader, responses, Fail, context.CancellationToken);
         try
         {
+            await ReadLoopAsync();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The client left, the server is stopping, or a commit failed: drain below.
+        }
+        catch (ChannelClosedException)
+        {
+            Fail(Statuses.ShuttingDown);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException && context.CancellationToken.IsCancellationRequested)
+        {
+            // The connection dropped mid-message.
+        }
+        finally
+        {
+            // Whatever ended the reader (even a malformed message), the acks of what was queued go out.
+            acks.Writer.TryComplete();
+            await ackLoop;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            failure.TrySet(Statuses.ShuttingDown);
+        }
+
+        return failure.Status;
+
+        async Task ReadLoopAsync()
+        {
             while (await requests.MoveNext(stop.Token))
             {
                 if (requests.Current.KindCase != WriteRequest.KindOneofCase.Batch)
@@ -163,27 +193,6 @@ internal sealed class WriteStreamHandler(
                 lastSeq = batch.Seq;
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The client left, the server is stopping, or a commit failed: drain below.
-        }
-        catch (ChannelClosedException)
-        {
-            Fail(Statuses.ShuttingDown);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException && context.CancellationToken.IsCancellationRequested)
-        {
-            // The connection dropped mid-message.
-        }
-
-        acks.Writer.TryComplete();
-        await ackLoop;
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            failure.TrySet(Statuses.ShuttingDown);
-        }
-
-        return failure.Status;
     }
 
     private async Task AckLoopAsync(ChannelReader<(ulong Seq, Task<BatchResult>? Commit)> acks, IServerStreamWriter<WriteResponse> responses, Action<Status> fail, CancellationToken clientGone)
