@@ -13,7 +13,7 @@ public sealed class LogdirExportOptions
     public int ChunkPoints { get; init; } = 100_000;
 
     /// <summary>Bytes (about) written between two fsync + progress records.</summary>
-    public long ChunkBytes { get; init; } = 16 << 20;
+    public long ChunkBytes { get; init; } = 4 << 20;
 
     /// <summary>
     /// Shortest time between two rewrites of a run: late points arriving all the time would
