@@ -34,25 +34,58 @@ internal static class ScalarDownsampler
         return Collect(buckets, axis);
     }
 
-    /// <summary>Downsamples pre-summarised units (blocks and single points) in step order; each unit lands in the bucket of its first point.</summary>
-    public static List<ScalarPoint> Downsample(IReadOnlyList<ScalarBucket> units, int maxPoints, ScalarAxis axis)
+    /// <summary>
+    /// Downsamples a range read from a block summary: <paramref name="head"/> points, then whole
+    /// <paramref name="blocks"/>, then <paramref name="tail"/> points, all in step order. Each block
+    /// lands in the bucket of its first point. Nothing is copied: blocks are read in place.
+    /// </summary>
+    public static List<ScalarPoint> Downsample(IReadOnlyList<ScalarPoint> head, ReadOnlySpan<ScalarBucket> blocks, IReadOnlyList<ScalarPoint> tail, int maxPoints, ScalarAxis axis)
     {
         var hasNaN = false;
         var (lo, hi) = (double.PositiveInfinity, double.NegativeInfinity);
-        foreach (var unit in units)
+        foreach (var p in head)
         {
-            hasNaN |= unit.HasNaN;
-            var x = X(unit.First, axis);
-            (lo, hi) = (Math.Min(lo, x), Math.Max(hi, x));
+            hasNaN |= double.IsNaN(p.Value);
+            (lo, hi) = (Math.Min(lo, X(p, axis)), Math.Max(hi, X(p, axis)));
+        }
+
+        foreach (ref readonly var block in blocks)
+        {
+            hasNaN |= block.HasNaN;
+            (lo, hi) = (Math.Min(lo, X(block.First, axis)), Math.Max(hi, X(block.First, axis)));
+        }
+
+        foreach (var p in tail)
+        {
+            hasNaN |= double.IsNaN(p.Value);
+            (lo, hi) = (Math.Min(lo, X(p, axis)), Math.Max(hi, X(p, axis)));
         }
 
         var buckets = new ScalarBucket[BucketCount(maxPoints, hasNaN)];
-        foreach (var unit in units)
+        foreach (var p in head)
         {
-            buckets[Index(X(unit.First, axis), lo, hi, buckets.Length, axis)].Merge(unit);
+            buckets[Index(X(p, axis), lo, hi, buckets.Length, axis)].Add(p);
+        }
+
+        foreach (ref readonly var block in blocks)
+        {
+            buckets[Index(X(block.First, axis), lo, hi, buckets.Length, axis)].Merge(block);
+        }
+
+        foreach (var p in tail)
+        {
+            // Tail points come after every block, so adding them one by one keeps step order.
+            buckets[Index(X(p, axis), lo, hi, buckets.Length, axis)].Merge(Single(p));
         }
 
         return Collect(buckets, axis);
+    }
+
+    private static ScalarBucket Single(in ScalarPoint point)
+    {
+        var bucket = default(ScalarBucket);
+        bucket.Add(point);
+        return bucket;
     }
 
     public static int BucketCount(int maxPoints, bool hasNaN) => Math.Max(1, maxPoints / (hasNaN ? 5 : 4));

@@ -76,26 +76,13 @@ internal sealed class ScalarReader(NpgsqlDataSource dataSource, SeriesSummaryCac
             summaries.Extend(summary, tail);
         }
 
-        var units = new List<ScalarBucket>(head.Count + (last - first + 1) + tail.Count);
-        long total = 0;
-        foreach (var point in head)
-        {
-            units.Add(Single(point));
-        }
-
+        long total = head.Count + tail.Count;
         for (var i = first; i <= last; i++)
         {
-            units.Add(blocks[i]);
             total += blocks[i].Count;
         }
 
-        foreach (var point in tail)
-        {
-            units.Add(Single(point));
-        }
-
-        total += head.Count + tail.Count;
-        var points = ScalarDownsampler.Downsample(units, query.MaxPoints, query.Axis);
+        var points = ScalarDownsampler.Downsample(head, blocks.AsSpan(first, last - first + 1), tail, query.MaxPoints, query.Axis);
         return ScalarSeries.From(series.RunId, series.Tag, points, total);
     }
 
@@ -109,12 +96,5 @@ internal sealed class ScalarReader(NpgsqlDataSource dataSource, SeriesSummaryCac
         var points = blocks * SeriesSummary.BlockSize;
         var buckets = ScalarDownsampler.BucketCount(maxPoints, hasNaN: false);
         return points > Math.Max(threshold, maxPoints) && (blocks >= buckets || points > 8L * threshold);
-    }
-
-    private static ScalarBucket Single(in ScalarPoint point)
-    {
-        var bucket = default(ScalarBucket);
-        bucket.Add(point);
-        return bucket;
     }
 }
