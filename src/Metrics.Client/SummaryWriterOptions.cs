@@ -12,6 +12,14 @@ public sealed class SummaryWriterOptions
     /// <summary>The ingest service's gRPC address, e.g. <c>http://127.0.0.1:50051</c> (HTTP/2 without TLS) or an https URL.</summary>
     public Uri? Server { get; init; }
 
+    /// <summary>
+    /// The HTTP handler of the gRPC channel, for TLS set-ups the system trust store does not cover:
+    /// for example a <see cref="System.Net.Http.SocketsHttpHandler"/> whose <c>SslOptions</c> trust a
+    /// private CA or a self-signed certificate. The caller owns and disposes it. When null, a default
+    /// handler with HTTP/2 keep-alive pings is used.
+    /// </summary>
+    public System.Net.Http.HttpMessageHandler? HttpHandler { get; init; }
+
     /// <summary>API token (scope write); the project comes from the token.</summary>
     public string? Token { get; init; }
 

@@ -63,7 +63,7 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
 
         _channel = GrpcChannel.ForAddress(options.Server!, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
+            HttpHandler = options.HttpHandler ?? new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
                 KeepAlivePingDelay = TimeSpan.FromSeconds(15),
@@ -278,7 +278,8 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
         if (!_buffer.IsEmpty)
         {
             _sealed.Enqueue(_buffer);
-            _buffer = new PointBuffer();
+            // The next buffer's columns start at the size this one reached (no regrowth under load).
+            _buffer = new PointBuffer(Math.Clamp(_buffer.Points, 16, _options.MaxBatchPoints));
             _lastScalarTag = null;
             _sealedCount++;
         }
