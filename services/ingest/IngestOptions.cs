@@ -34,10 +34,13 @@ public sealed class IngestOptions
     [ConfigurationKeyName("INGEST_RATE_LIMIT_POINTS_PER_SECOND")]
     public int RateLimitPointsPerSecond { get; set; } = 5_000_000;
 
-    /// <summary>Bytes of batches waiting for commit across all streams; when full, streams wait (backpressure).</summary>
+    /// <summary>
+    /// Approximate memory of batches waiting for commit across all streams (a batch counts twice its
+    /// serialized size: the decoded message and its converted rows); when full, streams wait (backpressure).
+    /// </summary>
     [Range(1 << 20, 1L << 40, ErrorMessage = "METRICS_INGEST_QUEUE_BYTES must be at least 1 MiB.")]
     [ConfigurationKeyName("INGEST_QUEUE_BYTES")]
-    public long QueueBytes { get; set; } = 64L << 20;
+    public long QueueBytes { get; set; } = 32L << 20;
 
     /// <summary>Background committers (transactions in flight at once); runs are spread over them.</summary>
     [Range(1, 64, ErrorMessage = "METRICS_INGEST_COMMITTERS must be between 1 and 64.")]
@@ -47,7 +50,7 @@ public sealed class IngestOptions
     /// <summary>Upper bound of points in one group commit (a bigger single batch still commits alone).</summary>
     [Range(1, 100_000_000, ErrorMessage = "METRICS_INGEST_MAX_POINTS_PER_COMMIT must be between 1 and 100000000.")]
     [ConfigurationKeyName("INGEST_MAX_POINTS_PER_COMMIT")]
-    public int MaxPointsPerCommit { get; set; } = 200_000;
+    public int MaxPointsPerCommit { get; set; } = 100_000;
 
     /// <summary>Retries of a commit that failed transiently (lost connection, deadlock, overload) before writers get Unavailable.</summary>
     [Range(0, 100, ErrorMessage = "METRICS_INGEST_COMMIT_RETRIES must be between 0 and 100.")]

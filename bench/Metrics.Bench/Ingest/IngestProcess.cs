@@ -66,7 +66,6 @@ internal sealed class IngestProcess : IAsyncDisposable
         info.Environment["METRICS_LISTEN"] = "loopback";
         info.Environment["METRICS_INGEST_RATE_LIMIT_POINTS_PER_SECOND"] = "0";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["DOTNET_gcServer"] = "0";
 
         var log = new StreamWriter(logFile) { AutoFlush = true };
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + assembly);

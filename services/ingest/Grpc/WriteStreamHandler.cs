@@ -188,7 +188,7 @@ internal sealed class WriteStreamHandler(
                     break;
                 }
 
-                var committed = await committer.EnqueueAsync(converted, batch.CalculateSize(), stop.Token);
+                var committed = await committer.EnqueueAsync(converted, 2L * batch.CalculateSize(), stop.Token);
                 await acks.Writer.WriteAsync((batch.Seq, committed), stop.Token);
                 lastSeq = batch.Seq;
             }
