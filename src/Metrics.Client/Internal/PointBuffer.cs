@@ -7,7 +7,7 @@ namespace Metrics.Client.Internal;
 /// Points added since the last cut, columnar per scalar tag, becoming one <see cref="Batch"/>.
 /// Not thread-safe: the writer's lock guards it.
 /// </summary>
-internal sealed class PointBuffer
+internal sealed class PointBuffer(int scalarCapacity = 16)
 {
     private readonly Dictionary<string, ScalarColumn> _scalars = new(StringComparer.Ordinal);
     private readonly List<ScalarColumn> _scalarOrder = [];
@@ -44,7 +44,7 @@ internal sealed class PointBuffer
         {
             if (!_scalars.TryGetValue(tag, out column!))
             {
-                column = new ScalarColumn(tag);
+                column = new ScalarColumn(tag, scalarCapacity);
                 _scalars.Add(tag, column);
                 _scalarOrder.Add(column);
                 Bytes += tag.Length + 8;
@@ -99,11 +99,11 @@ internal sealed class PointBuffer
         return batch;
     }
 
-    private sealed class ScalarColumn(string tag)
+    private sealed class ScalarColumn(string tag, int capacity)
     {
-        private long[] _steps = new long[16];
-        private double[] _wallTimes = new double[16];
-        private double[] _values = new double[16];
+        private long[] _steps = new long[capacity];
+        private double[] _wallTimes = new double[capacity];
+        private double[] _values = new double[capacity];
         private int _count;
 
         public void Add(long step, double wallTime, double value)
