@@ -18,6 +18,12 @@ internal sealed class IngestService(RunStore runs, StoragePipeline storage, Writ
     public override async Task<OpenRunResponse> OpenRun(OpenRunRequest request, ServerCallContext context)
     {
         var identity = CallIdentity.Get(context);
+        if (request.ExpectedProject.Length > 0 && request.ExpectedProject != identity.ProjectName)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"expected_project: the token belongs to project '{identity.ProjectName}', not '{request.ExpectedProject}'"));
+        }
+
         if (RunNames.Problem(request.RunName) is { } runProblem)
         {
             throw Statuses.InvalidException("run_name", runProblem);
@@ -54,7 +60,7 @@ internal sealed class IngestService(RunStore runs, StoragePipeline storage, Writ
 
         activity?.SetTag("metrics.run_id", result.RunId);
         IngestLog.RunOpened(logger, result.RunId, request.RunName, request.WriterId, identity.ProjectId, result.LastCommittedSeq);
-        return new OpenRunResponse { RunId = result.RunId, LastCommittedSeq = (ulong)result.LastCommittedSeq };
+        return new OpenRunResponse { RunId = result.RunId, LastCommittedSeq = (ulong)result.LastCommittedSeq, Project = identity.ProjectName };
     }
 
     public override Task Write(IAsyncStreamReader<WriteRequest> requestStream, IServerStreamWriter<WriteResponse> responseStream, ServerCallContext context) =>
