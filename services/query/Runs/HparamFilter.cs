@@ -23,9 +23,11 @@ internal static class HparamFilter
             }
 
             var name = key[Prefix.Length..];
-            if (name.Length is 0 or > 256 || values.Count != 1 || values[0] is not { Length: <= 1024 } value)
+            // NUL cannot be stored in jsonb: refuse it here rather than fail in the database.
+            if (name.Length is 0 or > 256 || values.Count != 1 || values[0] is not { Length: <= 1024 } value
+                || name.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
             {
-                throw QueryProblemException.BadParameter(key, "hparam filters are hparam.<name>=<value>, each name once, names up to 256 and values up to 1024 characters");
+                throw QueryProblemException.BadParameter(key, "hparam filters are hparam.<name>=<value>, each name once, names up to 256 and values up to 1024 characters, without NUL");
             }
 
             var accepted = new JsonArray { JsonValue.Create(value) };
