@@ -95,7 +95,10 @@ public sealed class LocalPostgres : IAsyncDisposable
     public async Task RestartAsync(bool immediate, CancellationToken cancellationToken)
     {
         var pgData = Path.Combine(DataDir, "pgdata");
-        await RunPgAsync(_binDir, _asPostgresUser, "pg_ctl", ["-D", pgData, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "restart"], cancellationToken);
+        // -l as at start: without it the new postmaster inherits pg_ctl's stdout, our pipe, and
+        // waiting for pg_ctl (which waits for the pipe's end) would never return.
+        await RunPgAsync(_binDir, _asPostgresUser, "pg_ctl",
+            ["-D", pgData, "-m", immediate ? "immediate" : "fast", "-l", Path.Combine(DataDir, "postgres.log"), "-w", "-t", "60", "restart"], cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
