@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Google.Protobuf;
 using Grpc.Core;
 using Metrics.Contracts.V1;
 using Metrics.Ingest.Auth;
@@ -35,7 +36,17 @@ internal sealed class WriteStreamHandler(
     public async Task RunAsync(IAsyncStreamReader<WriteRequest> requests, IServerStreamWriter<WriteResponse> responses, ServerCallContext context)
     {
         var identity = CallIdentity.Get(context);
-        if (!await requests.MoveNext(context.CancellationToken))
+        bool hasHeader;
+        try
+        {
+            hasHeader = await requests.MoveNext(context.CancellationToken);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw Statuses.InvalidException("header", "not a valid WriteRequest message: " + e.Message);
+        }
+
+        if (!hasHeader)
         {
             return;
         }
@@ -123,6 +134,12 @@ internal sealed class WriteStreamHandler(
         catch (ChannelClosedException)
         {
             Fail(Statuses.ShuttingDown);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            // Bytes that are not a WriteRequest are the writer's fault: InvalidArgument, not an unhandled exception (Unknown).
+            metrics.Rejected("message");
+            Fail(Statuses.Invalid("batch", "not a valid WriteRequest message: " + e.Message));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException && context.CancellationToken.IsCancellationRequested)
         {
