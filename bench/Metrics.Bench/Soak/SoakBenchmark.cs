@@ -1,0 +1,80 @@
+using Metrics.Storage.Local;
+
+namespace Metrics.Bench.Soak;
+
+/// <summary>
+/// `metrics bench soak`: writers against the services on a private durable PostgreSQL for minutes,
+/// optionally with every fault in turn (kill -9 of each of two ingest replicas and of the exporter,
+/// an immediate PostgreSQL restart, all connections cut). The figure is the acknowledged point
+/// rate beside the offered one; the audit (lost, duplicated) decides the exit code.
+/// </summary>
+public static class SoakBenchmark
+{
+    public static async Task<(BenchResult Result, SoakReport Report)> RunAsync(
+        SoakSettings settings, bool withFaults, string? databaseUrl, Func<string, string> assembly, TextWriter progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(progress);
+        var work = Path.Combine(Path.GetTempPath(), "metrics-bench-soak-" + Guid.NewGuid().ToString("N")[..8]);
+        LocalPostgres? cluster = null;
+        try
+        {
+            if (databaseUrl is null)
+            {
+                cluster = await LocalPostgres.StartAsync(Path.Combine(work, "postgres"), port: null, durable: true, log: progress, cancellationToken);
+                databaseUrl = cluster.Url();
+            }
+
+            var replicas = withFaults ? 2 : 1;
+            await using var services = await SoakServices.StartAsync(new SoakServicesOptions
+            {
+                DatabaseUrl = databaseUrl,
+                Assembly = assembly,
+                WorkDirectory = work,
+                IngestReplicas = replicas,
+            }, cancellationToken);
+            progress.WriteLine($"soak: {settings.Writers} writers for {settings.Duration.TotalSeconds:0} s, {replicas} ingest replica(s), faults {(withFaults ? "on" : "off")}; logs in {work}/logs");
+            if (withFaults)
+            {
+                List<SoakFault> faults = [SoakFault.KillIngest(0), SoakFault.KillExporter, SoakFault.KillIngest(1), SoakFault.CutConnections];
+                if (cluster is not null)
+                {
+                    faults.Insert(2, new SoakFault("postgres restart -m immediate", (_, ct) => cluster.RestartAsync(immediate: true, ct)));
+                }
+
+                settings = settings with { Faults = faults };
+            }
+
+            var report = await SoakRunner.RunAsync(services, settings, progress, cancellationToken);
+            var offered = settings.BatchesPerSecond > 0 ? settings.Writers * settings.BatchesPerSecond * settings.PointsPerBatch : report.AckedPointsPerSecond;
+            var result = new BenchResult("soak acknowledged points/s", report.AckedPointsPerSecond, offered, "points/s", "offered load");
+            result.Extra["writers"] = report.Writers;
+            result.Extra["seconds"] = Math.Round(report.Seconds, 1);
+            result.Extra["points_sent"] = report.PointsSent;
+            result.Extra["points_acked"] = report.PointsAcked;
+            result.Extra["points_stored"] = report.Database.Found;
+            result.Extra["points_exported"] = report.Logdir?.Found ?? 0;
+            result.Extra["lost"] = report.Database.Lost + (report.Logdir?.Lost ?? 0);
+            result.Extra["duplicated"] = report.Database.Duplicated + (report.Logdir?.Duplicated ?? 0);
+            result.Extra["unexpected"] = report.Database.Unexpected + (report.Logdir?.Unexpected ?? 0);
+            result.Extra["ack_p50_ms"] = Math.Round(report.AckP50Ms, 1);
+            result.Extra["ack_p99_ms"] = Math.Round(report.AckP99Ms, 1);
+            result.Extra["ack_max_ms"] = Math.Round(report.AckMaxMs, 1);
+            result.Extra["ingest_rss_max_mb"] = Math.Round(report.IngestRssMaxBytes / 1048576.0, 1);
+            result.Extra["queries"] = report.Queries;
+            result.Extra["query_failures"] = report.QueryFailures;
+            result.Extra["query_p99_ms"] = Math.Round(report.QueryP99Ms, 1);
+            result.Extra["reconnects"] = report.Reconnects;
+            result.Extra["faults"] = report.FaultsInjected.Count;
+            result.Extra["writer_faults"] = report.WriterFaults.Count;
+            return (result, report);
+        }
+        finally
+        {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using Grpc.Core;
+
+namespace Metrics.Bench.Soak;
+
+/// <summary>What a soak observed: points sent, acknowledged, stored and exported, latencies, memory, faults.</summary>
+public sealed record SoakReport
+{
+    public int Writers { get; init; }
+
+    public double Seconds { get; init; }
+
+    public long PointsSent { get; init; }
+
+    public long PointsAcked { get; init; }
+
+    public required AuditResult Database { get; init; }
+
+    /// <summary>The exported logdir checked against the acknowledged points (null without an exporter).</summary>
+    public AuditResult? Logdir { get; init; }
+
+    public double AckP50Ms { get; init; }
+
+    public double AckP99Ms { get; init; }
+
+    public double AckMaxMs { get; init; }
+
+    /// <summary>Highest ingest RSS sampled (the largest replica).</summary>
+    public long IngestRssMaxBytes { get; init; }
+
+    public long IngestRssStartBytes { get; init; }
+
+    public long Queries { get; init; }
+
+    public long QueryFailures { get; init; }
+
+    public double QueryP50Ms { get; init; }
+
+    public double QueryP99Ms { get; init; }
+
+    public long Reconnects { get; init; }
+
+    /// <summary>Writers stopped by a permanent error (must be none).</summary>
+    public IReadOnlyList<string> WriterFaults { get; init; } = [];
+
+    /// <summary>Statuses that broke writer connections (retried), by code.</summary>
+    public IReadOnlyDictionary<StatusCode, int> ConnectionFailures { get; init; } = new Dictionary<StatusCode, int>();
+
+    /// <summary>Faults injected, in order.</summary>
+    public IReadOnlyList<string> FaultsInjected { get; init; } = [];
+
+    public double AckedPointsPerSecond => Seconds > 0 ? PointsAcked / Seconds : 0;
+
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"writers={Writers} seconds={Seconds:0.0} sent={PointsSent} acked={PointsAcked} ({AckedPointsPerSecond:0} points/s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"stored: {Database}");
+        if (Logdir is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"exported: {Logdir}");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"ack latency ms: p50={AckP50Ms:0.0} p99={AckP99Ms:0.0} max={AckMaxMs:0.0}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"ingest RSS MB: start={IngestRssStartBytes / 1048576.0:0.0} max={IngestRssMaxBytes / 1048576.0:0.0}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"queries={Queries} failures={QueryFailures} p50={QueryP50Ms:0.0} ms p99={QueryP99Ms:0.0} ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"reconnects={Reconnects} connection failures: {string.Join(", ", ConnectionFailures.Select(kv => kv.Key + "=" + kv.Value))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"faults injected ({FaultsInjected.Count}): {string.Join(", ", FaultsInjected)}");
+        text.Append(CultureInfo.InvariantCulture, $"writer faults: {WriterFaults.Count}{(WriterFaults.Count > 0 ? " e.g. " + WriterFaults[0] : "")}");
+        return text.ToString();
+    }
+}
