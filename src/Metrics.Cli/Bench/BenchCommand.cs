@@ -20,5 +20,5 @@ internal static class BenchCommand
         return bench;
     }
 
-    private static IEnumerable<Command> Subcommands() => [BenchEventsCommand.Create(), BenchExportCommand.Create(), BenchQueryCommand.Create(), BenchIngestCommand.Create(), BenchClientCommand.Create()];
+    private static IEnumerable<Command> Subcommands() => [BenchEventsCommand.Create(), BenchExportCommand.Create(), BenchQueryCommand.Create(), BenchIngestCommand.Create(), BenchClientCommand.Create(), BenchSoakCommand.Create()];
 }
