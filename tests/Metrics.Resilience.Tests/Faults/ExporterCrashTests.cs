@@ -14,14 +14,14 @@ public sealed class ExporterCrashTests(ITestOutputHelper output)
         {
             Writers = 20,
             Runs = 5,
-            Duration = TimeSpan.FromSeconds(20),
+            Duration = TimeSpan.FromSeconds(22),
             BatchesPerSecond = 5,
             Faults = [SoakFault.KillExporter],
             FaultInterval = TimeSpan.FromSeconds(4),
         }, new TestOutputWriter(output), CancellationToken.None);
 
         Report.AssertExactlyOnce(output, "kill -9 exporter (repeatedly)", report);
-        Assert.True(report.FaultsInjected.Count >= 3, "the exporter was killed fewer than 3 times");
-        Assert.True(services.Exporter!.Starts > 3);
+        Assert.True(report.FaultsInjected.Count >= 2, "the exporter was killed fewer than 2 times");
+        Assert.Equal(report.FaultsInjected.Count + 1, services.Exporter!.Starts);
     }
 }
