@@ -42,9 +42,7 @@ public sealed class EventFileWriter : IDisposable
     private int _buffered;
     private int _pendingEvents;
     private int _generation;
-    private long _lastFlushTicks;
     private bool _disposed;
-    private readonly bool _timedFlush;
 
     private EventFileWriter(string directory, FileStream file, EventFileWriterOptions options)
     {
@@ -52,9 +50,7 @@ public sealed class EventFileWriter : IDisposable
         _options = options;
         _file = file;
         _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        _lastFlushTicks = options.TimeProvider.GetTimestamp();
-        _timedFlush = options.FlushInterval > TimeSpan.Zero;
-        if (_timedFlush)
+        if (options.FlushInterval > TimeSpan.Zero)
         {
             _timer = options.TimeProvider.CreateTimer(static state => ((EventFileWriter)state!).OnTimer(), this, options.FlushInterval, options.FlushInterval);
         }
@@ -461,11 +457,11 @@ public sealed class EventFileWriter : IDisposable
         return _buffer.AsSpan(_buffered, size);
     }
 
+    // The flush interval is kept by the timer, which flushes whatever is pending when it fires:
+    // reading the clock on every event cost as much as encoding a scalar.
     private void EventAdded()
     {
-        _pendingEvents++;
-        if (_pendingEvents >= _options.MaxQueue
-            || (_timedFlush && _options.TimeProvider.GetElapsedTime(_lastFlushTicks) >= _options.FlushInterval))
+        if (++_pendingEvents >= _options.MaxQueue)
         {
             FlushBuffer();
         }
@@ -475,7 +471,6 @@ public sealed class EventFileWriter : IDisposable
     {
         WriteBuffered();
         _pendingEvents = 0;
-        _lastFlushTicks = _options.TimeProvider.GetTimestamp();
     }
 
     private void WriteBuffered()
