@@ -11,7 +11,7 @@ namespace Metrics.Ingest.Grpc;
 
 /// <summary>The metrics.v1.Ingest service: OpenRun here, the Write stream in <see cref="WriteStreamHandler"/>.</summary>
 internal sealed class IngestService(RunStore runs, StoragePipeline storage, WriteStreamHandler writeStreams, Microsoft.Extensions.Options.IOptions<IngestOptions> options, ILogger<IngestService> logger)
-    : Metrics.Contracts.V1.Ingest.IngestBase
+    : IngestServiceBase
 {
     private const int MaxHParams = 1000;
 
