@@ -37,6 +37,8 @@ public static class IngestBuilderExtensions
         builder.Services.AddSingleton<WriteStreamHandler>();
         builder.Services.AddSingleton<GroupCommitter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
+        builder.Services.AddSingleton<BlobChunkCleaner>();
+        builder.Services.AddHostedService<OrphanChunkCleanup>();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

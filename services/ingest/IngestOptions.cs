@@ -56,4 +56,17 @@ public sealed class IngestOptions
     [Range(0, 100, ErrorMessage = "METRICS_INGEST_COMMIT_RETRIES must be between 0 and 100.")]
     [ConfigurationKeyName("INGEST_COMMIT_RETRIES")]
     public int CommitRetries { get; set; } = 6;
+
+    /// <summary>How often orphan blob chunks are looked for (0: never); see <see cref="OrphanChunkAgeSeconds"/>.</summary>
+    [Range(0, 86_400, ErrorMessage = "METRICS_INGEST_CHUNK_CLEANUP_INTERVAL_SECONDS must be between 0 (off) and 86400.")]
+    [ConfigurationKeyName("INGEST_CHUNK_CLEANUP_INTERVAL_SECONDS")]
+    public int ChunkCleanupIntervalSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The chunks of a chunked blob whose writer has committed nothing for this long are deleted: the
+    /// upload was abandoned. A writer that resends its point after longer than this gets its batch rejected.
+    /// </summary>
+    [Range(3600, 31_536_000, ErrorMessage = "METRICS_INGEST_ORPHAN_CHUNK_AGE_SECONDS must be between 3600 (an hour) and 31536000 (a year).")]
+    [ConfigurationKeyName("INGEST_ORPHAN_CHUNK_AGE_SECONDS")]
+    public int OrphanChunkAgeSeconds { get; set; } = 7 * 86_400;
 }

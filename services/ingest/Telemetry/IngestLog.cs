@@ -31,4 +31,10 @@ internal static partial class IngestLog
 
     [LoggerMessage(10, LogLevel.Warning, "Write stream of run {RunId} writer {WriterId} failed unexpectedly")]
     public static partial void StreamFailed(ILogger logger, Exception exception, long runId, string writerId);
+
+    [LoggerMessage(11, LogLevel.Information, "Deleted {Chunks} orphan blob chunks ({Bytes} bytes) of {Writers} writers idle for more than {Age}")]
+    public static partial void OrphanChunksDeleted(ILogger logger, long chunks, long bytes, long writers, TimeSpan age);
+
+    [LoggerMessage(12, LogLevel.Warning, "Orphan blob chunk cleanup failed; retrying in {Interval}")]
+    public static partial void OrphanChunkCleanupFailed(ILogger logger, Exception exception, TimeSpan interval);
 }
