@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace Metrics.Storage;
@@ -5,6 +6,9 @@ namespace Metrics.Storage;
 /// <summary>Builds the one NpgsqlDataSource a process uses.</summary>
 public static class MetricsDataSource
 {
+    // Metadata reads go through Dapper: snake_case columns map onto PascalCase record parameters.
+    static MetricsDataSource() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
     /// <summary>A data source for <paramref name="databaseUrl"/> (URL or keyword form).</summary>
     public static NpgsqlDataSource Create(string databaseUrl, int maxPoolSize = 50, int commandTimeoutSeconds = 60, string applicationName = "metrics")
     {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Dapper;
 using Metrics.Query.Auth;
 using Metrics.Query.Errors;
 using Microsoft.AspNetCore.Mvc;
@@ -109,71 +110,39 @@ internal static class RunsApi
     {
         var caller = Caller.From(user);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(
-                    """
-                    SELECT r.run_id, r.name, r.created_at, r.last_write_at, r.data_version, r.rewrite_version, r.hparams::text, r.hparam_metrics,
-                           (SELECT count(*)::int FROM series s WHERE s.run_id = r.run_id),
-                           (SELECT coalesce(sum(s.point_count), 0)::bigint FROM series s WHERE s.run_id = r.run_id)
-                    FROM runs r
-                    WHERE r.run_id = $1 AND r.project_id = $2
-                    """)
-                {
-                    Parameters = { new() { Value = runId }, new() { Value = caller.ProjectId } },
-                },
-                new NpgsqlBatchCommand(
-                    $"""
-                    SELECT min(e.first_step), max(e.last_step), min(e.first_wall_time), max(e.last_wall_time)
-                    FROM series s
-                    CROSS JOIN LATERAL ({SeriesExtent.Sql}) e
-                    WHERE s.run_id = $1 AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = $1 AND r.project_id = $2)
-                    """)
-                {
-                    Parameters = { new() { Value = runId }, new() { Value = caller.ProjectId } },
-                },
-                new NpgsqlBatchCommand(
-                    """
-                    SELECT w.writer_id, w.last_seq, w.points, w.first_seen_at, w.last_write_at
-                    FROM writers w JOIN runs r USING (run_id)
-                    WHERE w.run_id = $1 AND r.project_id = $2
-                    ORDER BY w.writer_id
-                    """)
-                {
-                    Parameters = { new() { Value = runId }, new() { Value = caller.ProjectId } },
-                },
-            },
-        };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw QueryProblemException.NotFound($"run {runId} not found", "runId");
-        }
+        // Three statements, one round trip; every one re-checks the project, so a run of another
+        // project yields nothing at all.
+        var command = new CommandDefinition(
+            $"""
+            SELECT r.run_id, r.name, r.created_at, r.last_write_at, r.data_version, r.rewrite_version, r.hparams::text AS hparams,
+                   -- text[] as JSON: Dapper matches constructors by the reader's field types, and an array column reports System.Array.
+                   to_jsonb(r.hparam_metrics)::text AS hparam_metrics,
+                   (SELECT count(*)::int FROM series s WHERE s.run_id = r.run_id) AS series_count,
+                   (SELECT coalesce(sum(s.point_count), 0)::bigint FROM series s WHERE s.run_id = r.run_id) AS point_count
+            FROM runs r
+            WHERE r.run_id = @RunId AND r.project_id = @ProjectId;
 
-        var (name, createdAt, lastWriteAt) = (reader.GetString(1), reader.GetDateTime(2), reader.GetDateTime(3));
-        var (dataVersion, rewriteVersion) = (reader.GetInt64(4), reader.GetInt64(5));
-        var hparams = ParseJson(reader.GetString(6));
-        var metrics = reader.GetFieldValue<string[]>(7);
-        var (seriesCount, pointCount) = (reader.GetInt32(8), reader.GetInt64(9));
+            SELECT min(e.first_step) AS first_step, max(e.last_step) AS last_step,
+                   min(e.first_wall_time) AS first_wall_time, max(e.last_wall_time) AS last_wall_time
+            FROM series s
+            CROSS JOIN LATERAL ({SeriesExtent.Sql}) e
+            WHERE s.run_id = @RunId AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = @RunId AND r.project_id = @ProjectId);
 
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        long? firstStep = reader.IsDBNull(0) ? null : reader.GetInt64(0);
-        long? lastStep = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-        double? firstWall = reader.IsDBNull(2) ? null : reader.GetDouble(2);
-        double? lastWall = reader.IsDBNull(3) ? null : reader.GetDouble(3);
-
-        await reader.NextResultAsync(cancellationToken);
-        var writers = new List<RunWriter>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            writers.Add(new RunWriter(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDateTime(3), reader.GetDateTime(4)));
-        }
-
-        return new RunDetails(runId, caller.Project, name, createdAt, lastWriteAt, dataVersion, rewriteVersion, hparams, metrics,
-            seriesCount, pointCount, firstStep, lastStep, firstWall, lastWall, writers);
+            SELECT w.writer_id, w.last_seq, w.points, w.first_seen_at, w.last_write_at
+            FROM writers w JOIN runs r USING (run_id)
+            WHERE w.run_id = @RunId AND r.project_id = @ProjectId
+            ORDER BY w.writer_id;
+            """,
+            new { RunId = runId, caller.ProjectId },
+            cancellationToken: cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(command);
+        var run = await results.ReadSingleOrDefaultAsync<RunRow>()
+            ?? throw QueryProblemException.NotFound($"run {runId} not found", "runId");
+        var extent = await results.ReadSingleAsync<RunExtent>();
+        var writers = (await results.ReadAsync<RunWriter>()).AsList();
+        return new RunDetails(runId, caller.Project, run.Name, run.CreatedAt, run.LastWriteAt, run.DataVersion, run.RewriteVersion,
+            ParseJson(run.Hparams), JsonSerializer.Deserialize<string[]>(run.HparamMetrics) ?? [], run.SeriesCount, run.PointCount,
+            extent.FirstStep, extent.LastStep, extent.FirstWallTime, extent.LastWallTime, writers);
     }
 
     /// <summary>Refuses text parameters no run name could match (NUL, absurd length) with a 400 naming them.</summary>
