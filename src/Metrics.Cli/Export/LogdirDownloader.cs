@@ -5,15 +5,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Metrics.Export;
-using Metrics.TensorBoard;
 
 namespace Metrics.Cli.Export;
 
 /// <summary>
 /// Lists a project's runs (GET /api/v1/projects/{project}/runs, cursor pages) and unpacks each
-/// run's GET /api/v1/runs/{runId}/logdir.tar.gz under the output folder. Every entry goes through
-/// <see cref="LogdirPaths.ArchiveEntryPath"/> (no escape, no symlinks) and must belong to its run;
-/// a run's old event files in the output are replaced, so exporting again never doubles points.
+/// run's GET /api/v1/runs/{runId}/logdir.tar.gz into an <see cref="ExportFolder"/>. All or nothing:
+/// every archive is downloaded and checked (only regular event files of that run, each path through
+/// <see cref="LogdirPaths"/>: no escape, no symlinks) before any run's folder is touched; a refusal
+/// or failure leaves the output folder as it was.
 /// </summary>
 internal sealed class LogdirDownloader(Uri query, string token) : IDisposable
 {
@@ -29,24 +29,46 @@ internal sealed class LogdirDownloader(Uri query, string token) : IDisposable
     /// <summary>Returns the number of runs written.</summary>
     public async Task<int> ExportAsync(string project, string? run, string output, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(output);
+        var folder = ExportFolder.Open(output, project);
         var runs = await ListRunsAsync(project, run, cancellationToken);
         if (run is not null && runs.Count == 0)
         {
             throw new IOException("run '" + run + "' not found in project " + project);
         }
 
-        foreach (var (runId, name) in runs)
+        foreach (var listed in runs)
         {
-            await DownloadRunAsync(runId, name, output, cancellationToken);
+            // Name rules (and no symlink already on the way) before anything is written.
+            LogdirPaths.RunFolder(folder.Root, null, listed.Name);
         }
 
+        var staging = folder.CreateStaging();
+        try
+        {
+            var staged = new List<(string Run, IReadOnlyList<StagedEventFile> Files)>();
+            foreach (var listed in runs)
+            {
+                staged.Add((listed.Name, await DownloadRunAsync(listed, folder.Root, staging, cancellationToken)));
+            }
+
+            foreach (var (name, files) in staged)
+            {
+                folder.Commit(name, files);
+            }
+        }
+        catch
+        {
+            folder.Discard();
+            throw;
+        }
+
+        folder.Finish();
         return runs.Count;
     }
 
-    private async Task<List<(long RunId, string Name)>> ListRunsAsync(string project, string? run, CancellationToken cancellationToken)
+    private async Task<List<ExportedRun>> ListRunsAsync(string project, string? run, CancellationToken cancellationToken)
     {
-        var runs = new List<(long, string)>();
+        var runs = new List<ExportedRun>();
         string? cursor = null;
         do
         {
@@ -58,7 +80,7 @@ internal sealed class LogdirDownloader(Uri query, string token) : IDisposable
             using var page = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
             foreach (var item in page.RootElement.GetProperty("runs").EnumerateArray())
             {
-                runs.Add((item.GetProperty("run_id").GetInt64(), item.GetProperty("name").GetString()!));
+                runs.Add(new ExportedRun(item.GetProperty("run_id").GetInt64(), item.GetProperty("name").GetString()!));
             }
 
             cursor = page.RootElement.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
@@ -67,49 +89,83 @@ internal sealed class LogdirDownloader(Uri query, string token) : IDisposable
         return runs;
     }
 
-    private async Task DownloadRunAsync(long runId, string name, string output, CancellationToken cancellationToken)
+    // Unpacks the run's archive into the staging folder only; entries are checked as they come.
+    private async Task<IReadOnlyList<StagedEventFile>> DownloadRunAsync(ExportedRun run, string root, string staging, CancellationToken cancellationToken)
     {
-        // Checked before anything is deleted or written.
-        var folder = LogdirPaths.RunFolder(output, null, name, create: true);
-        using var response = await _http.GetAsync("api/v1/runs/" + runId.ToString(CultureInfo.InvariantCulture) + "/logdir.tar.gz", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await _http.GetAsync("api/v1/runs/" + run.RunId.ToString(CultureInfo.InvariantCulture) + "/logdir.tar.gz", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         await using var gzip = new GZipStream(body, CompressionMode.Decompress);
         await using var tar = new TarReader(gzip);
-        var replaced = false;
+        var files = new List<StagedEventFile>();
         while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
         {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !entry.Name.StartsWith(name + "/", StringComparison.Ordinal))
+            var fileName = entry.Name[(entry.Name.LastIndexOf('/') + 1)..];
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+                || entry.Name != run.Name + "/" + fileName
+                || !LogdirPaths.IsEventFileName(fileName)
+                || files.Any(f => f.FileName == fileName))
             {
-                throw new InvalidDataException("unexpected entry '" + entry.Name + "' in the archive of run " + name);
+                throw new InvalidDataException("refusing the archive of run " + run.Name + ": unexpected " + entry.EntryType + " entry '" + entry.Name + "'");
             }
 
-            var path = LogdirPaths.ArchiveEntryPath(output, entry.Name, create: true);
-            if (!replaced)
+            // Throws for a symlink (or a folder) already where it would go.
+            LogdirPaths.ArchiveEntryPath(root, entry.Name);
+            var staged = Path.Combine(staging, Path.GetRandomFileName() + ".part");
+            await using (var file = new FileStream(staged, FileMode.CreateNew, FileAccess.Write))
             {
-                foreach (var old in EventFiles.List(folder))
+                if (entry.DataStream is { } data)
                 {
-                    File.Delete(old);
+                    await data.CopyToAsync(file, cancellationToken);
                 }
-
-                replaced = true;
             }
 
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            if (entry.DataStream is { } data)
-            {
-                await data.CopyToAsync(file, cancellationToken);
-            }
+            files.Add(new StagedEventFile(fileName, staged));
         }
+
+        return files.Count > 0 ? files : throw new InvalidDataException("the archive of run " + run.Name + " holds no event file");
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (!response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode)
         {
-            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new HttpRequestException(
-                (int)response.StatusCode + " " + response.ReasonPhrase + " from " + response.RequestMessage?.RequestUri + (detail.Length > 0 ? ": " + detail[..Math.Min(300, detail.Length)] : ""));
+            return;
         }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var detail = body.Length > 0 ? ": " + ProblemDetail(body) : "";
+        var hint = response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => " (check --token: a read token of the project)",
+            HttpStatusCode.NotFound => " (check --project: it must be the token's project)",
+            _ => "",
+        };
+        throw new HttpRequestException(
+            (int)response.StatusCode + " " + response.ReasonPhrase + " from " + response.RequestMessage?.RequestUri + detail + hint,
+            null,
+            response.StatusCode);
+    }
+
+    // problem+json's detail (or title); else the body's start.
+    private static string ProblemDetail(string body)
+    {
+        try
+        {
+            using var problem = JsonDocument.Parse(body);
+            foreach (var name in new[] { "detail", "title" })
+            {
+                if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String)
+                {
+                    return text.GetString()!;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: show it as is.
+        }
+
+        return body[..Math.Min(300, body.Length)];
     }
 }

@@ -17,40 +17,18 @@ internal sealed class LogdirUploader(UploadSettings settings, UploadProgress pro
         var uploads = new Dictionary<string, RunUpload>(StringComparer.Ordinal);
         try
         {
-            while (true)
+            var interrupted = false;
+            try
             {
-                foreach (var run in EventFiles.FindRuns(settings.Logdir))
-                {
-                    var name = RunNameOf(run);
-                    if (!uploads.ContainsKey(name))
-                    {
-                        uploads[name] = new RunUpload(run, name, settings, state, progress);
-                        progress.RunFound();
-                    }
-                }
-
-                using var gate = new SemaphoreSlim(Parallelism);
-                await Task.WhenAll(uploads.Values.Select(async upload =>
-                {
-                    await gate.WaitAsync(cancellationToken);
-                    try
-                    {
-                        await upload.PumpAsync(cancellationToken);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }));
-
-                if (!settings.Watch)
-                {
-                    break;
-                }
-
-                await Task.Delay(settings.PollInterval, cancellationToken);
+                await PumpAsync(uploads, state, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
             }
 
+            // Also after Ctrl-C: wait for the acknowledgements of what was sent, so each run's progress
+            // can be saved up to its last sent record and the next run sends none of it again.
             var incomplete = 0L;
             foreach (var upload in uploads.Values)
             {
@@ -65,13 +43,13 @@ internal sealed class LogdirUploader(UploadSettings settings, UploadProgress pro
                 return 1;
             }
 
+            if (interrupted)
+            {
+                progress.Message(settings.Watch ? "Stopped; the next run continues where this one stopped." : "Interrupted; the next run continues where this one stopped.");
+                return settings.Watch ? 0 : 130;
+            }
+
             return 0;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            progress.Finish();
-            progress.Message(settings.Watch ? "Stopped; the next run continues where this one stopped." : "Interrupted; the next run continues where this one stopped.");
-            return settings.Watch ? 0 : 130;
         }
         catch (SummaryWriterException e)
         {
@@ -85,6 +63,44 @@ internal sealed class LogdirUploader(UploadSettings settings, UploadProgress pro
             {
                 await upload.DisposeAsync();
             }
+        }
+    }
+
+    // Until everything is sent (once) or, with watch, until cancelled.
+    private async Task PumpAsync(Dictionary<string, RunUpload> uploads, UploadState state, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var run in EventFiles.FindRuns(settings.Logdir))
+            {
+                var name = RunNameOf(run);
+                if (!uploads.ContainsKey(name))
+                {
+                    uploads[name] = new RunUpload(run, name, settings, state, progress);
+                    progress.RunFound();
+                }
+            }
+
+            using var gate = new SemaphoreSlim(Parallelism);
+            await Task.WhenAll(uploads.Values.Select(async upload =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    await upload.PumpAsync(cancellationToken);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+
+            if (!settings.Watch)
+            {
+                return;
+            }
+
+            await Task.Delay(settings.PollInterval, cancellationToken);
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class RunUpload : IAsyncDisposable
     private readonly string _journal;
     private readonly RunPosition? _saved;
     private long _points;
+    private long _unsaved;
     private long _bytesCounted;
 
     public RunUpload(LogdirRun run, string runName, UploadSettings settings, UploadState state, UploadProgress progress)
@@ -64,13 +65,16 @@ internal sealed class RunUpload : IAsyncDisposable
     public static string WriterIdOf(string project, string runName) =>
         "upload-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(project + "\n" + runName)), 0, 10).ToLowerInvariant();
 
-    /// <summary>Sends everything written so far (a torn last record waits for the next call); true if anything was sent.</summary>
+    /// <summary>
+    /// Sends everything written so far (a torn last record waits for the next call); true if anything
+    /// was sent. Cancellation stops it between two items: what was sent is saved by <see cref="CloseAsync"/>.
+    /// </summary>
     public async Task<bool> PumpAsync(CancellationToken cancellationToken)
     {
         var sent = 0;
-        var uncommitted = 0;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var before = _reader.Position;
             if (!_reader.TryRead(out var item))
             {
@@ -86,26 +90,31 @@ internal sealed class RunUpload : IAsyncDisposable
 
             Send(item);
             sent++;
-            uncommitted++;
+            _unsaved++;
             var atRecordBoundary = _reader.Position != before;
-            if (uncommitted >= PointsPerCommit && atRecordBoundary)
+            if (_unsaved >= PointsPerCommit && atRecordBoundary)
             {
-                await CommitAsync(uncommitted, cancellationToken);
-                uncommitted = 0;
+                await CommitAsync(cancellationToken);
             }
         }
 
-        if (uncommitted > 0)
+        if (_unsaved > 0)
         {
-            await CommitAsync(uncommitted, cancellationToken);
+            await CommitAsync(cancellationToken);
         }
 
         return sent > 0;
     }
 
+    /// <summary>Waits for the acknowledgements of everything sent (up to the writer's DisposeTimeout), then saves the progress.</summary>
     public async Task<SummaryWriterCloseResult> CloseAsync()
     {
         var result = await _writer.CloseAsync();
+        if (result.PendingBatches == 0 && _unsaved > 0)
+        {
+            Save();
+        }
+
         _progress.RunDone(RunName, _points);
         return result;
     }
@@ -156,10 +165,18 @@ internal sealed class RunUpload : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(int points, CancellationToken cancellationToken)
+    private async Task CommitAsync(CancellationToken cancellationToken)
     {
         await _writer.FlushAsync(cancellationToken);
+        Save();
+    }
+
+    // Everything sent so far is acknowledged: remember where the reader is.
+    private void Save()
+    {
+        var points = _unsaved;
         _points += points;
+        _unsaved = 0;
         if (_reader.Position is { } position)
         {
             _state.Set(RunName, new UploadState.Entry(position.FileName, position.Offset, _points));

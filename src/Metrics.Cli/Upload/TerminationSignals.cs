@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace Metrics.Cli.Upload;
+
+/// <summary>
+/// SIGINT (Ctrl-C) and SIGTERM cancel <see cref="Token"/> instead of killing the process, so an
+/// upload can wait for the acknowledgements of what it sent and save its progress; a second signal
+/// terminates at once. System.CommandLine 2.0.0 leaves termination unhandled (its
+/// ProcessTerminationTimeout is null), so without this the signal killed the process mid-commit.
+/// </summary>
+internal sealed class TerminationSignals : IDisposable
+{
+    private readonly CancellationTokenSource _cancel;
+    private readonly PosixSignalRegistration _interrupt;
+    private readonly PosixSignalRegistration _terminate;
+
+    public TerminationSignals(CancellationToken outer)
+    {
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+    }
+
+    public CancellationToken Token => _cancel.Token;
+
+    public void Dispose()
+    {
+        _interrupt.Dispose();
+        _terminate.Dispose();
+        _cancel.Dispose();
+    }
+
+    private void Handle(PosixSignalContext context)
+    {
+        if (_cancel.IsCancellationRequested)
+        {
+            return; // The second signal: the default action ends the process.
+        }
+
+        context.Cancel = true;
+        _cancel.Cancel();
+    }
+}
