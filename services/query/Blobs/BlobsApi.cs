@@ -13,7 +13,7 @@ namespace Metrics.Query.Blobs;
 /// <summary>
 /// GET /runs/{runId}/blobs lists a blob-sequence series per step; GET /blobs/{blobId} serves the
 /// bytes. Blobs are content-addressed, so the key is the ETag and they are cached forever; a
-/// token sees a blob only when a run of its project references it.
+/// token sees a blob only when a run of its project references it (<see cref="BlobAccess"/>).
 /// </summary>
 internal static class BlobsApi
 {
@@ -93,22 +93,7 @@ internal static class BlobsApi
         var key = Convert.FromHexString(blobId);
         var caller = Caller.From(user);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        string? plugin;
-        await using (var access = new NpgsqlCommand(
-            """
-            SELECT s.plugin_name
-            FROM runs r
-            JOIN series s ON s.run_id = r.run_id AND s.data_class = 3
-            JOIN blob_points p ON p.series_id = s.series_id
-            WHERE r.project_id = $1 AND $2 = ANY(p.blob_keys)
-            LIMIT 1
-            """, connection))
-        {
-            access.Parameters.Add(new NpgsqlParameter { Value = caller.ProjectId });
-            access.Parameters.Add(new NpgsqlParameter { Value = key });
-            plugin = await access.ExecuteScalarAsync(cancellationToken) as string;
-        }
-
+        var plugin = await BlobAccess.FindPluginAsync(connection, caller.ProjectId, key, cancellationToken);
         if (plugin is null)
         {
             throw QueryProblemException.NotFound($"blob {blobId} not found", "blobId");
