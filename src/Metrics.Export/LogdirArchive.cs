@@ -52,7 +52,7 @@ public sealed class LogdirArchive(NpgsqlDataSource dataSource)
                 using (var writer = EventFileWriter.Create(folder.FullName, new EventFileWriterOptions { MaxQueue = 10_000 }))
                 {
                     path = writer.FilePath;
-                    await RunEventWriter.WriteAllAsync(writer, merger, cancellationToken);
+                    await RunEventWriter.WriteRunAsync(writer, source, run.RunId, series, merger, cancellationToken);
                 }
 
                 await tar.WriteEntryAsync(path, run.Name + "/" + Path.GetFileName(path), cancellationToken);

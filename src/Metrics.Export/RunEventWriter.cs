@@ -30,6 +30,22 @@ public static class RunEventWriter
         }
     }
 
+    /// <summary>
+    /// A whole run into a new file: its hparams session start (<see cref="RunPointSource.GetSessionStartAsync"/>)
+    /// at the run's first step, then every point of <paramref name="merger"/>; returns the points written.
+    /// </summary>
+    public static async Task<long> WriteRunAsync(EventFileWriter writer, RunPointSource source, long runId, IReadOnlyList<ExportSeries> series, RunPointMerger merger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(merger);
+        if (await source.GetSessionStartAsync(runId, series, cancellationToken) is { } session)
+        {
+            session.Write(writer, merger.PeekStep ?? 0);
+        }
+
+        return await WriteAllAsync(writer, merger, cancellationToken);
+    }
+
     /// <summary>Writes every point of <paramref name="merger"/>; returns how many.</summary>
     public static async Task<long> WriteAllAsync(EventFileWriter writer, RunPointMerger merger, CancellationToken cancellationToken)
     {

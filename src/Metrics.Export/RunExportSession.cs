@@ -209,7 +209,7 @@ public sealed class RunExportSession : IDisposable
                 writer.WriteSessionStart(Math.Min(first, 0), _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
             }
 
-            points = await RunEventWriter.WriteAllAsync(writer, merger, cancellationToken);
+            points = await RunEventWriter.WriteRunAsync(writer, _source, run.RunId, series, merger, cancellationToken);
             length = writer.FlushAndSync();
         }
 

@@ -66,6 +66,29 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// The run's <c>runs.hparams</c> as an hparams session start to write with the run, or null when
+    /// it has none or writes its own (a <see cref="HParamsSessionStart.Tag"/> series, as the SDK's
+    /// AddHParams does): TensorBoard keeps the first session start of a run, so never two.
+    /// </summary>
+    public async Task<HParamsSessionStart?> GetSessionStartAsync(long runId, IReadOnlyList<ExportSeries> series, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Any(s => s.Tag == HParamsSessionStart.Tag))
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT hparams::text, extract(epoch FROM created_at)::float8
+            FROM runs WHERE run_id = $1 AND hparams <> '{}'::jsonb
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? HParamsSessionStart.FromJson(reader.GetString(0), reader.GetDouble(1)) : null;
+    }
+
+    /// <summary>
     /// The points of <paramref name="series"/> after the given steps (a series absent from
     /// <paramref name="after"/> from its first point), in step order across series, series id
     /// order within a step: what a training job interleaving its tags would have written.

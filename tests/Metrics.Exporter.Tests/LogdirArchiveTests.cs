@@ -33,6 +33,22 @@ public sealed class LogdirArchiveTests(DatabaseFixture database) : IClassFixture
     }
 
     [Fact]
+    public async Task WriteRunAsync_RunHParamsWithoutSeries_ArchiveShowsThem()
+    {
+        var runId = await _ingest.RunAsync("archive-hparams", "sweep/lr-0.01");
+        await _ingest.SetHParamsAsync(runId, """{"lr": 0.01, "optimizer": "adam", "batch_norm": true, "layers": 3}""");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, [.. Enumerable.Range(0, 10).Select(i => new TestPoint(loss, i, 1e9 + i, i))]);
+        using var archive = new MemoryStream();
+
+        Assert.True(await new LogdirArchive(database.DataSource).WriteRunAsync(runId, archive, CancellationToken.None));
+
+        archive.Position = 0;
+        await ExtractAsync(archive, Path.Combine(_root.FullName, "archive-hparams"));
+        ExportAssert.HParamsShown(Path.Combine(_root.FullName, "archive-hparams"), "sweep/lr-0.01", firstStep: 0);
+    }
+
+    [Fact]
     public async Task WriteRunAsync_UnknownRun_ReturnsFalse()
     {
         using var archive = new MemoryStream();

@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Metrics.Contracts.TensorBoard;
+using Metrics.Contracts.TensorBoard.HParams;
 using Metrics.Export;
 using Metrics.Exporter.Tests.Support;
 using Metrics.TensorBoard;
@@ -206,6 +210,49 @@ public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixt
 
         await Assert.ThrowsAsync<UnsafeLogdirPathException>(() => RunExportSession.OpenAsync(Options(), database.DataSource, runId, CancellationToken.None));
         Assert.False(Directory.Exists(Path.Combine(_root.FullName, "..", "escape")));
+    }
+
+    [Fact]
+    public async Task ExportAsync_RunHParamsWithoutSeries_WritesSessionStartOncePerFile()
+    {
+        var runId = await _ingest.RunAsync("hparams", "mnist/train");
+        await _ingest.SetHParamsAsync(runId, """{"lr": 0.01, "optimizer": "adam", "batch_norm": true, "layers": 3}""");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 5, 10));
+        using var session = (await RunExportSession.OpenAsync(Options(), database.DataSource, runId, CancellationToken.None))!;
+        await session.ExportAsync(CancellationToken.None);
+        await _ingest.CommitAsync(runId, Scalars(loss, 15, 10));
+
+        var appended = await session.ExportAsync(CancellationToken.None);
+
+        Assert.Equal(ExportPassKind.Appended, appended.Kind);
+        ExportAssert.HParamsShown(Path.Combine(_root.FullName, "hparams"), "mnist/train", firstStep: 5);
+
+        // A late point: the new file generation carries them too, once.
+        await _ingest.CommitAsync(runId, [new TestPoint(loss, 2, 2000, -1)]);
+        var rewritten = await session.ExportAsync(CancellationToken.None);
+
+        Assert.Equal(ExportPassKind.Rewritten, rewritten.Kind);
+        ExportAssert.HParamsShown(Path.Combine(_root.FullName, "hparams"), "mnist/train", firstStep: 2);
+    }
+
+    [Fact]
+    public async Task ExportAsync_RunWithItsOwnSessionStartSeries_WritesOnlyItsOwn()
+    {
+        var runId = await _ingest.RunAsync("hparams-own", "train");
+        await _ingest.SetHParamsAsync(runId, """{"lr": 0.5}""");
+        var own = new HParamsPluginData { SessionStartInfo = new SessionStartInfo { Hparams = { ["lr"] = Value.ForNumber(0.01) } } };
+        var series = await _ingest.SeriesAsync(runId, HParamsSessionStart.Tag, 2, PluginNames.HParams, own.ToByteArray());
+        var empty = new TensorProto { Dtype = Metrics.Contracts.TensorBoard.DataType.DtFloat, TensorShape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dim { Size = 0 } } } };
+        await _ingest.CommitAsync(runId, [new TestPoint(series, 0, 1000, Tensor: empty.ToByteArray())]);
+
+        await ExportProjectAsync("hparams-own");
+
+        var run = Assert.Single(LogdirSnapshot.Read(Path.Combine(_root.FullName, "hparams-own")).Runs);
+        Assert.Single(run.Points[HParamsSessionStart.Tag]);
+        var shown = HParamsPluginData.Parser.ParseFrom(run.Metadata[HParamsSessionStart.Tag].PluginData.Content).SessionStartInfo;
+        Assert.Equal(0.01, Assert.Single(shown.Hparams).Value.NumberValue);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "hparams-own");
     }
 
     private LogdirExportOptions Options() => new() { Root = _root.FullName, RewriteDelay = TimeSpan.Zero };

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Metrics.Contracts.TensorBoard;
+using Metrics.Contracts.TensorBoard.HParams;
 using Metrics.Export;
 using Metrics.TensorBoard;
 using Npgsql;
@@ -57,6 +59,28 @@ internal static class ExportAssert
                     + (firstDifference >= 0 ? points[firstDifference] + " != " + got[firstDifference] : ""));
             }
         }
+    }
+
+    /// <summary>
+    /// What TensorBoard's HParams dashboard reads from the run: its first <c>_hparams_/session_start_info</c>
+    /// (plugin hparams), at the run's first step, with the run's hyperparameters; written once.
+    /// </summary>
+    public static void HParamsShown(string logdir, string runName, long firstStep)
+    {
+        var snapshot = LogdirSnapshot.Read(logdir);
+        Assert.Empty(snapshot.Problems);
+        var run = snapshot.Runs.Single(r => r.RunName == runName);
+        Assert.Equal(firstStep, Assert.Single(run.Points[HParamsSessionStart.Tag]).Step);
+        var metadata = run.Metadata[HParamsSessionStart.Tag];
+        Assert.Equal(PluginNames.HParams, metadata.PluginData.PluginName);
+        var session = HParamsPluginData.Parser.ParseFrom(metadata.PluginData.Content).SessionStartInfo;
+        Assert.Equal(0.01, session.Hparams["lr"].NumberValue);
+        Assert.Equal("adam", session.Hparams["optimizer"].StringValue);
+        Assert.True(session.Hparams["batch_norm"].BoolValue);
+        Assert.Equal(3, session.Hparams["layers"].NumberValue);
+        var json = JsonNode.Parse(LogdirJson.ToJson(snapshot))!;
+        Assert.Contains(PluginNames.HParams, json["plugins"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Single(json["tensors"]![PluginNames.HParams]![runName]![HParamsSessionStart.Tag]!.AsArray());
     }
 
     /// <summary>Every point of the project: run → tag → "step wall value" strings in step order.</summary>

@@ -47,6 +47,15 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Sets runs.hparams as OpenRun does (a JSON object of strings, booleans and numbers).</summary>
+    public async Task SetHParamsAsync(long runId, string json)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE runs SET hparams = $2::jsonb WHERE run_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = json });
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>One commit: an optional restart at <paramref name="restartAt"/>, then the points.</summary>
     public async Task CommitAsync(long runId, IReadOnlyList<TestPoint> points, long? restartAt = null)
     {
