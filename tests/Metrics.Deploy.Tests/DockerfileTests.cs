@@ -28,7 +28,7 @@ public sealed class DockerfileTests
     }
 
     [Theory]
-    [InlineData("query", "COPY services/query/ services/query/", "COPY services/queries/ services/query/", "COPY source services/queries/ does not exist")]
+    [InlineData("query", "COPY services/ services/", "COPY servicess/ services/", "COPY source servicess/ does not exist")]
     [InlineData("query", "\"Metrics.Query.dll\"", "\"Metrics.QueryService.dll\"", "ENTRYPOINT must run [\"dotnet\", \"Metrics.Query.dll\"]")]
     [InlineData("ingest", "EXPOSE 8081 50051", "EXPOSE 8081", "EXPOSE 8081 differs from the ports ingest listens on")]
     [InlineData("exporter", "COPY src/Metrics.Storage/Metrics.Storage.csproj src/Metrics.Storage/\n", "", "src/Metrics.Storage/Metrics.Storage.csproj (referenced by services/exporter/Metrics.Exporter.csproj) is not copied before `dotnet restore`")]
@@ -36,7 +36,12 @@ public sealed class DockerfileTests
     [InlineData("ingest", "COPY proto/ proto/\n", "", "compiles proto/, which is not copied")]
     [InlineData("query", "\"metrics-healthcheck\", \"8080\"", "\"metrics-healthcheck\", \"8081\"", "HEALTHCHECK checks port 8081, but query's HTTP port is 8080")]
     [InlineData("exporter", "METRICS_LOGDIR=/logdir", "METRICS_LOG_DIR=/logdir", "ENV METRICS_LOG_DIR is not a setting of exporter")]
-    [InlineData("cli", "USER $APP_UID\n", "", "must switch to a non-root USER")]
+    [InlineData("cli", "USER $APP_UID\n", "", "the cli image must switch to a non-root USER")]
+    [InlineData("query", "COPY --from=publish-query /app ./", "COPY --from=publish-ingest /app ./", "builds something other than services/query/Metrics.Query.csproj")]
+    [InlineData("exporter", " \\\n && dotnet restore services/exporter/Metrics.Exporter.csproj", "", "does not restore services/exporter/Metrics.Exporter.csproj")]
+    [InlineData("exporter", "COPY --from=publish-exporter /app ./", "COPY --from=publish-exporter /out ./", "copies /out from stage publish-exporter, which publishes to /app")]
+    [InlineData("ingest", "FROM service AS ingest", "FROM service AS ingest-image", "no stage named ingest")]
+    [InlineData("query", "FROM service AS query", "FROM runtime AS query", "HEALTHCHECK runs metrics-healthcheck, which the query image does not COPY in")]
     public void Check_BrokenDockerfile_ReportsIt(string name, string from, string to, string expected)
     {
         using var repository = DeployRepository.Scratch();

@@ -64,6 +64,12 @@ internal sealed class ComposeChecker(string root, IReadOnlyDictionary<string, Co
             Problem(name, $"builds {dockerfile ?? "nothing"}, but {component.Name}'s Dockerfile is {component.Dockerfile}");
         }
 
+        var target = service["build"]?["target"]?.GetValue<string>();
+        if (target != component.Target)
+        {
+            Problem(name, $"builds target {target ?? "(none: the last stage)"}, but {component.Name}'s image is target {component.Target ?? "(none)"} of {component.Dockerfile}");
+        }
+
         if (service["build"]?["context"]?.GetValue<string>() is not ".")
         {
             Problem(name, "the build context must be the repository root (.)");

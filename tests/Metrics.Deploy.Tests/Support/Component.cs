@@ -5,6 +5,8 @@ namespace Metrics.Deploy.Tests.Support;
 /// defaults), the ports it listens on, its health paths, its Dockerfile and its assembly.
 /// </summary>
 /// <param name="Name">The image's last path segment: ingest, query, exporter, cli, tensorboard.</param>
+/// <param name="Dockerfile">The Dockerfile its image is built from (repository-relative).</param>
+/// <param name="Target">The Dockerfile's build target (stage name) of its image; null for the last stage.</param>
 /// <param name="Settings">Environment variable → default value (null when there is none).</param>
 /// <param name="Required">Environment variables the process refuses to start without.</param>
 /// <param name="PortSettings">Port name → the environment variable that sets it ("http" → METRICS_HTTP_PORT).</param>
@@ -12,6 +14,7 @@ namespace Metrics.Deploy.Tests.Support;
 internal sealed record Component(
     string Name,
     string Dockerfile,
+    string? Target,
     string? ProjectFile,
     string? AssemblyName,
     IReadOnlyDictionary<string, string?> Settings,

@@ -59,11 +59,42 @@ internal sealed partial class Dockerfile(string path, IReadOnlyList<Dockerfile.I
         return new Dockerfile(path, result);
     }
 
-    /// <summary>ENV names and values of the final stage (both `ENV A=b C=d` and `ENV A b`).</summary>
-    public IReadOnlyDictionary<string, string> FinalEnvironment()
+    /// <summary>
+    /// The instructions an image built with <c>--target <paramref name="target"/></c> (null: no
+    /// target, the last stage) is made of: those of the stages it starts FROM, then its own.
+    /// </summary>
+    public IReadOnlyList<Instruction> Target(string? target)
+    {
+        var starts = Instructions.Select((instruction, index) => (instruction, index)).Where(p => p.instruction.Keyword == "FROM").Select(p => p.index).ToList();
+        if (starts.Count == 0)
+        {
+            throw new InvalidDataException($"{Path}: no FROM");
+        }
+
+        var stages = starts.Select((start, n) => Instructions.Skip(start).Take((n + 1 < starts.Count ? starts[n + 1] : Instructions.Count) - start).ToList()).ToList();
+        var stage = target is null ? stages[^1] : stages.LastOrDefault(s => string.Equals(StageName(s[0]), target, StringComparison.OrdinalIgnoreCase));
+        if (stage is null)
+        {
+            throw new InvalidDataException($"{Path}: no stage named {target} to build as a target");
+        }
+
+        var chain = new List<Instruction>();
+        for (var current = stage; current is not null;)
+        {
+            chain.InsertRange(0, current);
+            var from = current[0].Words.Count > 0 ? current[0].Words[0] : "";
+            var line = current[0].Line;
+            current = stages.LastOrDefault(s => s[0].Line < line && string.Equals(StageName(s[0]), from, StringComparison.OrdinalIgnoreCase));
+        }
+
+        return chain;
+    }
+
+    /// <summary>ENV names and values of an image's instructions (both `ENV A=b C=d` and `ENV A b`).</summary>
+    public static IReadOnlyDictionary<string, string> Environment(IEnumerable<Instruction> image)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var instruction in FinalStage().Where(i => i.Keyword == "ENV"))
+        foreach (var instruction in image.Where(i => i.Keyword == "ENV"))
         {
             var pairs = EnvPairPattern().Matches(instruction.Arguments);
             if (pairs.Count == 0)
@@ -82,12 +113,9 @@ internal sealed partial class Dockerfile(string path, IReadOnlyList<Dockerfile.I
         return env;
     }
 
-    /// <summary>The instructions after the last FROM.</summary>
-    public IReadOnlyList<Instruction> FinalStage()
-    {
-        var lastFrom = Instructions.Select((instruction, index) => (instruction, index)).Last(p => p.instruction.Keyword == "FROM").index;
-        return Instructions.Skip(lastFrom).ToList();
-    }
+    // FROM <image> [AS <name>]
+    private static string? StageName(Instruction from) =>
+        from.Words.Count == 3 && string.Equals(from.Words[1], "AS", StringComparison.OrdinalIgnoreCase) ? from.Words[2] : null;
 
     [GeneratedRegex(@"^(?<keyword>[A-Za-z]+)\s*(?<rest>.*)$")]
     private static partial Regex InstructionPattern();

@@ -17,6 +17,9 @@ internal static partial class ServiceCatalog
     public static readonly IReadOnlySet<string> OpenTelemetryVariables =
         new HashSet<string>(StringComparer.Ordinal) { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_RESOURCE_ATTRIBUTES" };
 
+    /// <summary>The one Dockerfile of the .NET deployables; each is a target named like its component.</summary>
+    public const string DotNetDockerfile = "deploy/docker/Dockerfile";
+
     private static readonly string[] DotNetServices = ["ingest", "query", "exporter"];
 
     public static IReadOnlyDictionary<string, Component> Load(string root)
@@ -48,7 +51,8 @@ internal static partial class ServiceCatalog
             var project = Directory.GetFiles(Path.Combine(root, folder), "*.csproj").Single();
             components[name] = new Component(
                 name,
-                folder + "/Dockerfile",
+                DotNetDockerfile,
+                name,
                 Relative(root, project),
                 AssemblyName(project),
                 settings,
@@ -68,7 +72,8 @@ internal static partial class ServiceCatalog
         const string cliProject = "src/Metrics.Cli/Metrics.Cli.csproj";
         components["cli"] = new Component(
             "cli",
-            "src/Metrics.Cli/Dockerfile",
+            DotNetDockerfile,
+            "cli",
             cliProject,
             File.Exists(Path.Combine(root, cliProject)) ? AssemblyName(Path.Combine(root, cliProject)) : null,
             cliSettings,
@@ -80,13 +85,15 @@ internal static partial class ServiceCatalog
 
         const string tensorBoardDockerfile = "deploy/tensorboard/Dockerfile";
         var tensorBoard = Dockerfile.Load(Path.Combine(root, tensorBoardDockerfile));
-        var exposed = tensorBoard.FinalStage().Where(i => i.Keyword == "EXPOSE").SelectMany(i => i.Words).Select(int.Parse).ToList();
+        var image = tensorBoard.Target(null);
+        var exposed = image.Where(i => i.Keyword == "EXPOSE").SelectMany(i => i.Words).Select(int.Parse).ToList();
         components["tensorboard"] = new Component(
             "tensorboard",
             tensorBoardDockerfile,
             null,
             null,
-            tensorBoard.FinalEnvironment().ToDictionary(p => p.Key, string? (p) => p.Value, StringComparer.Ordinal),
+            null,
+            Dockerfile.Environment(image).ToDictionary(p => p.Key, string? (p) => p.Value, StringComparer.Ordinal),
             new HashSet<string>(StringComparer.Ordinal),
             new Dictionary<string, string>(),
             new Dictionary<string, int> { ["http"] = exposed.Single() },
