@@ -134,6 +134,8 @@ public sealed class RunExportSession : IDisposable
         {
             _writer = EventFileWriter.Append(path, _state.ByteLength, WriterOptions(floor: null));
             DeleteEventFiles(except: _state.FileName);
+            // Runs exported before manifests existed get one here.
+            RecordFiles(_state.FileName);
         }
         else
         {
@@ -215,6 +217,8 @@ public sealed class RunExportSession : IDisposable
 
         var fileName = Path.GetFileName(stagedPath);
         var path = Path.Combine(LogdirPaths.RunFolder(_options.Root, Run.Project, Run.Name, create: true), fileName);
+        // Before the file lands in the run folder: every event file the exporter puts there is in the manifest.
+        RecordFiles(_state is { HasFile: true } ? [_state.FileName, fileName] : [fileName]);
         File.Move(stagedPath, path, overwrite: false);
         var next = new ExportState((_state?.Generation ?? 0) + 1, fileName, length, run.DataVersion, run.RewriteVersion, merger.Positions);
         // If this throws, whether it was recorded is unknown: the next open keeps the file the database names.
@@ -227,10 +231,22 @@ public sealed class RunExportSession : IDisposable
         _state = next;
         _fileLost = false;
         DeleteEventFiles(except: fileName);
+        RecordFiles(fileName);
         _writer = EventFileWriter.Append(path, length, WriterOptions(floor: null));
         _lastRewriteTimestamp = _options.TimeProvider.GetTimestamp();
         _rewritten = true;
         return new ExportPassResult(ExportPassKind.Rewritten, points);
+    }
+
+    // What DeletedRunFolders may remove once the run is deleted from the database.
+    private void RecordFiles(params string[] files)
+    {
+        var manifest = new RunManifest(Run.Project, Run.Name, files);
+        if (RunManifest.Load(_options.Root, Run.RunId) is not { } recorded
+            || recorded.Project != manifest.Project || recorded.Run != manifest.Run || !recorded.Files.SequenceEqual(files))
+        {
+            RunManifest.Save(_options.Root, Run.RunId, manifest);
+        }
     }
 
     private EventFileWriterOptions WriterOptions(DateTimeOffset? floor) => new()
@@ -299,7 +315,7 @@ public sealed class RunExportSession : IDisposable
     }
 
     // flock(LOCK_EX) through FileShare.None: held until Dispose or the process dies.
-    private static FileStream LockRun(string root, long runId)
+    internal static FileStream LockRun(string root, long runId)
     {
         var path = Path.Combine(LogdirPaths.InternalFolder(root, "locks"), runId.ToString(CultureInfo.InvariantCulture) + ".lock");
         try

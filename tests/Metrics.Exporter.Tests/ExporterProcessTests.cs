@@ -1,4 +1,5 @@
 using Metrics.Exporter.Tests.Support;
+using Metrics.TensorBoard;
 using Metrics.Testing;
 
 namespace Metrics.Exporter.Tests;
@@ -93,6 +94,58 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
 
         Assert.Equal(runs.Count, (await ExportProgress.LockHoldersAsync(database.DataSource)).Count);
         await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
+    }
+
+    [Fact]
+    public async Task Exporter_RunDeletedFromDatabase_RemovesWhatItWroteForIt()
+    {
+        const string Project = "deleted";
+        var held = await ExportedRunAsync(Project, "sweep/held");
+        var later = await ExportedRunAsync(Project, "sweep/later");
+        await ExportedRunAsync(Project, "stay");
+        using (var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "deleted"))
+        {
+            await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => exporter.Output);
+
+            // Deleted while this exporter holds it.
+            await _ingest.DeleteRunAsync(held);
+            await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(_root.FullName, Project, "sweep", "held"))), TimeSpan.FromSeconds(60), () => exporter.Output);
+            await Eventually.TrueAsync(() => Task.FromResult(exporter.Output.Contains("was deleted from the database: removed 1 event files", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), () => exporter.Output);
+            exporter.Kill();
+        }
+
+        // Deleted while no exporter runs: found at the next start.
+        await _ingest.DeleteRunAsync(later);
+        using (var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "deleted"))
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(_root.FullName, Project, "sweep"))), TimeSpan.FromSeconds(60), () => exporter.Output);
+            exporter.Kill();
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(_root.FullName, Project)));
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
+    }
+
+    [Fact]
+    public async Task Exporter_RemoveDeletedRunsOff_LeavesTheFolderAndSaysSo()
+    {
+        const string Project = "deleted-kept";
+        var runId = await ExportedRunAsync(Project, "train");
+        using var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "deleted-kept", settings: new Dictionary<string, string> { ["METRICS_EXPORT_REMOVE_DELETED_RUNS"] = "false" });
+        await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => exporter.Output);
+
+        await _ingest.DeleteRunAsync(runId);
+
+        await Eventually.TrueAsync(() => Task.FromResult(exporter.Output.Contains("its folder is left in place", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), () => exporter.Output);
+        Assert.Single(EventFiles.List(Path.Combine(_root.FullName, Project, "train")));
+    }
+
+    private async Task<long> ExportedRunAsync(string project, string name)
+    {
+        var runId = await _ingest.RunAsync(project, name);
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, [.. Enumerable.Range(0, 20).Select(s => new TestPoint(loss, s, 1e9 + s, s))]);
+        return runId;
     }
 
     // Commits every few ms to each run: mostly appends, now and then a late point, a replaced step or a restart.

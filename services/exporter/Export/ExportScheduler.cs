@@ -25,6 +25,12 @@ internal sealed class ExportScheduler(
     TimeProvider time,
     ILogger<ExportScheduler> logger) : BackgroundService
 {
+    private const string RunDeleted = "run deleted";
+
+    // Deleted runs are looked for at start, after a pass found one, and every this many scans (an
+    // operator's DELETE sends no notification; listing every run's manifest at each scan would be waste).
+    private const int ScansPerSweep = 6;
+
     private readonly Lock _gate = new();
     private readonly HashSet<long> _dirty = [];
     private readonly Dictionary<long, OwnedRun> _owned = [];
@@ -33,6 +39,7 @@ internal sealed class ExportScheduler(
     private readonly ExporterOptions _options = options.Value;
     private LogdirExportOptions _exportOptions = null!;
     private volatile bool _scanRequested = true;
+    private bool _sweepRequested = true;
 
     /// <summary>Runs this replica holds now (for tests and health).</summary>
     public IReadOnlyCollection<long> OwnedRuns
@@ -87,6 +94,7 @@ internal sealed class ExportScheduler(
         var heartbeat = TimeSpan.FromSeconds(_options.LockHeartbeatSeconds);
         var nextScan = time.GetTimestamp();
         var nextHeartbeat = time.GetTimestamp();
+        var nextSweep = time.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -110,6 +118,13 @@ internal sealed class ExportScheduler(
                     }
 
                     await ReleaseAsync(stoppingToken);
+                    if (_sweepRequested || time.GetTimestamp() >= nextSweep)
+                    {
+                        _sweepRequested = false;
+                        nextSweep = time.GetTimestamp() + ToTicks(poll * ScansPerSweep);
+                        await SweepDeletedRunsAsync(stoppingToken);
+                    }
+
                     await ScheduleAsync(stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
@@ -287,7 +302,7 @@ internal sealed class ExportScheduler(
                 run.Session = await RunExportSession.OpenAsync(_exportOptions, dataSource, run.RunId, cancellationToken);
                 if (run.Session is null)
                 {
-                    run.ReleaseReason = "run deleted";
+                    run.ReleaseReason = RunDeleted;
                     return;
                 }
             }
@@ -296,7 +311,7 @@ internal sealed class ExportScheduler(
             var result = await session.ExportAsync(cancellationToken);
             if (result.Kind == ExportPassKind.RunDeleted)
             {
-                run.ReleaseReason = "run deleted";
+                run.ReleaseReason = RunDeleted;
             }
             else if (result.Kind != ExportPassKind.UpToDate)
             {
@@ -388,6 +403,69 @@ internal sealed class ExportScheduler(
             run.Cancel.Dispose();
             await locks.UnlockAsync(run.RunId, cancellationToken);
             ExporterLog.Released(logger, run.RunId, reason);
+            _sweepRequested |= reason == RunDeleted;
+        }
+    }
+
+    // Runs this exporter wrote that an operator deleted from the database since: their files go
+    // (or, with RemoveDeletedRuns off, only the exporter's record of them). A run held here gets a
+    // pass, which finds it deleted and lets it go (and asks for another sweep); one that another
+    // replica holds is left to that replica.
+    private async Task SweepDeletedRunsAsync(CancellationToken cancellationToken)
+    {
+        var recorded = RunManifest.RunIds(_exportOptions.Root);
+        if (recorded.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var runId in await DeletedRunFolders.FindDeletedAsync(dataSource, recorded, cancellationToken))
+        {
+            bool held;
+            lock (_gate)
+            {
+                held = _owned.ContainsKey(runId);
+            }
+
+            if (held)
+            {
+                MarkDirty(runId);
+                continue;
+            }
+
+            if (!await locks.TryLockAsync(runId, cancellationToken))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!_options.RemoveDeletedRuns)
+                {
+                    if (DeletedRunFolders.Forget(_exportOptions.Root, runId) is { } kept)
+                    {
+                        ExporterLog.DeletedRunKept(logger, runId, kept.Project, kept.Run);
+                    }
+                }
+                else if (DeletedRunFolders.Remove(_exportOptions.Root, runId) is { } removed)
+                {
+                    ExporterLog.DeletedRunRemoved(logger, runId, removed.Manifest.Project, removed.Manifest.Run, removed.FilesRemoved, removed.Folder, removed.FolderRemoved);
+                }
+            }
+            catch (UnsafeLogdirPathException e)
+            {
+                // Never delete through a planted symlink or an odd name: say so once, and forget the run.
+                ExporterLog.DeletedRunRefused(logger, runId, e.Message);
+                DeletedRunFolders.Forget(_exportOptions.Root, runId);
+            }
+            catch (ExportConflictException e)
+            {
+                ExporterLog.Conflict(logger, runId, e.Message);
+            }
+            finally
+            {
+                await locks.UnlockAsync(runId, cancellationToken);
+            }
         }
     }
 

@@ -32,4 +32,13 @@ internal static partial class ExporterLog
 
     [LoggerMessage(10, LogLevel.Information, "Released run {RunId} ({Reason})")]
     public static partial void Released(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(11, LogLevel.Information, "Run {RunId} ({Project}/{Run}) was deleted from the database: removed {Files} event files from {Folder}; folder removed: {FolderRemoved}")]
+    public static partial void DeletedRunRemoved(ILogger logger, long runId, string project, string run, int files, string folder, bool folderRemoved);
+
+    [LoggerMessage(12, LogLevel.Information, "Run {RunId} ({Project}/{Run}) was deleted from the database: its folder is left in place (METRICS_EXPORT_REMOVE_DELETED_RUNS=false)")]
+    public static partial void DeletedRunKept(ILogger logger, long runId, string project, string run);
+
+    [LoggerMessage(13, LogLevel.Warning, "Run {RunId} was deleted from the database; its folder is left in place: {Reason}")]
+    public static partial void DeletedRunRefused(ILogger logger, long runId, string reason);
 }

@@ -49,6 +49,13 @@ public sealed class ExporterOptions
     [ConfigurationKeyName("EXPORT_CHUNK_POINTS")]
     public int ChunkPoints { get; set; } = 100_000;
 
+    /// <summary>
+    /// When an operator deletes a run from the database, remove the event files this exporter wrote for
+    /// it and its then empty folders (docs/exporter.md); off: leave them in the logdir.
+    /// </summary>
+    [ConfigurationKeyName("EXPORT_REMOVE_DELETED_RUNS")]
+    public bool RemoveDeletedRuns { get; set; } = true;
+
     /// <summary>This replica's name in event file names and in pg_stat_activity (default: host name).</summary>
     [RegularExpression("^[A-Za-z0-9._-]{0,60}$", ErrorMessage = "METRICS_EXPORT_REPLICA_ID must be up to 60 of [A-Za-z0-9._-].")]
     [ConfigurationKeyName("EXPORT_REPLICA_ID")]

@@ -32,9 +32,10 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
-    /// <summary>The exporter, with short intervals so tests run fast.</summary>
-    public static ServiceProcess StartExporter(string databaseUrl, string logdir, string replicaId, double idleReleaseSeconds = 300) =>
-        Start("exporter", "Metrics.Exporter.dll", new Dictionary<string, string>
+    /// <summary>The exporter, with short intervals so tests run fast (<paramref name="settings"/> added or overriding).</summary>
+    public static ServiceProcess StartExporter(string databaseUrl, string logdir, string replicaId, double idleReleaseSeconds = 300, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
         {
             ["METRICS_DATABASE_URL"] = databaseUrl,
             ["METRICS_LOGDIR"] = logdir,
@@ -44,7 +45,14 @@ internal sealed class ServiceProcess : IDisposable
             ["METRICS_EXPORT_REWRITE_DELAY_SECONDS"] = "0.5",
             ["METRICS_EXPORT_IDLE_RELEASE_SECONDS"] = idleReleaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["METRICS_EXPORT_CHUNK_POINTS"] = "500",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return Start("exporter", "Metrics.Exporter.dll", environment);
+    }
 
     /// <summary>services/&lt;folder&gt;'s built assembly on <paramref name="port"/> (a free one when null), loopback only.</summary>
     public static ServiceProcess Start(string folder, string assembly, Dictionary<string, string> environment, int? port = null)

@@ -56,6 +56,14 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Deletes a run as an operator does (there is no delete API): its series, points and export_state go with it.</summary>
+    public async Task DeleteRunAsync(long runId)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM runs WHERE run_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>One commit: an optional restart at <paramref name="restartAt"/>, then the points.</summary>
     public async Task CommitAsync(long runId, IReadOnlyList<TestPoint> points, long? restartAt = null)
     {
