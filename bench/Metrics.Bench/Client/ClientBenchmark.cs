@@ -12,7 +12,7 @@ namespace Metrics.Bench.Client;
 /// `metrics bench client`: what <see cref="SummaryWriter.AddScalar"/> costs the training loop (ns
 /// per call, amortised, the background sender running) beside an empty loop's iteration with the
 /// same arguments, and the sustained end-to-end rate of one writer (points/s until every batch is
-/// acknowledged as committed). Self-contained: a private PostgreSQL and the ingest service in-process.
+/// acknowledged as committed). Self-contained: a private PostgreSQL and the ingest service as a child process.
 /// </summary>
 public static class ClientBenchmark
 {
@@ -36,10 +36,10 @@ public static class ClientBenchmark
             var pepper = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var token = await new TokenStore(dataSource, Microsoft.Extensions.Options.Options.Create(new TokenOptions { Pepper = pepper }), TimeProvider.System)
                 .CreateAsync("bench", TokenScope.Write, "bench client", null, cancellationToken);
-            var ingest = await IngestServiceHost.StartAsync(url, pepper, cancellationToken);
+            var ingest = await ServiceHost.StartIngestAsync(url, pepper, Path.Combine(dataDir, "ingest.log"), cancellationToken);
             await using (ingest)
             {
-                var address = ingest.Address;
+                var address = ingest.GrpcAddress!;
                 var emptyNs = EmptyLoopNs(points);
                 SummaryWriterOptions Options(string run) => new() { Server = address, Token = token, RunName = run, JournalDirectory = journal, MaxQueue = 1000 };
 

@@ -41,7 +41,7 @@ public static class IngestBenchmark
         var root = Path.Combine(Path.GetTempPath(), "metrics-bench-ingest-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         LocalPostgres? postgres = null;
-        IngestProcess? ingest = null;
+        ServiceHost? ingest = null;
         try
         {
             var databaseUrl = options.DatabaseUrl;
@@ -71,8 +71,8 @@ public static class IngestBenchmark
                 var tokens = new TokenStore(db, Options.Create(new TokenOptions { Pepper = Pepper }), TimeProvider.System);
                 token = await tokens.CreateAsync("bench", TokenScope.Write, "bench ingest", null, cancellationToken);
                 options.Log?.WriteLine("Starting the ingest service");
-                ingest = await IngestProcess.StartAsync(databaseUrl, Pepper, Path.Combine(root, "ingest.log"), cancellationToken);
-                server = ingest.Address;
+                ingest = await ServiceHost.StartIngestAsync(databaseUrl, Pepper, Path.Combine(root, "ingest.log"), cancellationToken);
+                server = ingest.GrpcAddress!;
             }
 
             var tag = Guid.NewGuid().ToString("N")[..6];
@@ -112,7 +112,7 @@ public static class IngestBenchmark
                 {
                     while (!sampling.IsCancellationRequested)
                     {
-                        peak = Math.Max(peak, ingest.RssBytes());
+                        peak = Math.Max(peak, ingest.RssBytes);
                         await Task.Delay(20, CancellationToken.None);
                     }
                 }, CancellationToken.None);

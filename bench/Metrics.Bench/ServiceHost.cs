@@ -2,17 +2,22 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Metrics.Bench.Soak;
+using Metrics.Storage.Local;
 
-namespace Metrics.Bench.Soak;
+namespace Metrics.Bench;
 
 /// <summary>
 /// One Metrics service as a real child process (`dotnet Metrics.X.dll`, as in production) on fixed
-/// ports, so fault tests can kill it with SIGKILL and start it again on the same ports. Its output
-/// goes to a log file and a bounded in-memory tail; its RSS is read from /proc.
+/// ports, so fault tests can kill it with SIGKILL and start it again on the same ports, and a
+/// benchmark's RSS and CPU are the service's own. Its output goes to a log file and a bounded
+/// in-memory tail; its RSS is read from /proc. The soak, the resilience tests and the ingest and
+/// client benchmarks start their services through it.
 /// </summary>
 public sealed class ServiceHost(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, int httpPort, string logFile) : IAsyncDisposable
 {
     private const int TailLines = 200;
+    private const string Prefix = "METRICS_";
     private readonly Queue<string> _tail = new();
     private StreamWriter? _log;
     private HttpClient? _probe;
@@ -21,6 +26,9 @@ public sealed class ServiceHost(string name, string assemblyPath, IReadOnlyDicti
     public string Name => name;
 
     public int HttpPort => httpPort;
+
+    /// <summary>The gRPC address when the service has a gRPC port (METRICS_GRPC_PORT), cleartext on loopback.</summary>
+    public Uri? GrpcAddress => environment.TryGetValue(Prefix + "GRPC_PORT", out var port) ? new Uri("http://127.0.0.1:" + port) : null;
 
     /// <summary>How many times the process was started.</summary>
     public int Starts { get; private set; }
@@ -75,12 +83,20 @@ public sealed class ServiceHost(string name, string assemblyPath, IReadOnlyDicti
             WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
         info.ArgumentList.Add(assemblyPath);
+
+        // Exactly the settings given: a METRICS_* variable of the caller's shell (a token, a TLS
+        // certificate, a rate limit) must not change the service under test.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith(Prefix, StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
         }
 
-        info.Environment["METRICS_HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture);
+        info.Environment[Prefix + "HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + assemblyPath);
         Starts++;
         Append("--- start " + Starts.ToString(CultureInfo.InvariantCulture) + " pid " + process.Id.ToString(CultureInfo.InvariantCulture));
@@ -92,6 +108,36 @@ public sealed class ServiceHost(string name, string assemblyPath, IReadOnlyDicti
         if (!await WaitReadyAsync(readyTimeout, cancellationToken))
         {
             throw new InvalidOperationException($"{name} did not become ready within {readyTimeout.TotalSeconds:0} s (exited: {process.HasExited}):\n{Tail}");
+        }
+    }
+
+    /// <summary>
+    /// The ingest service beside this assembly (the bench references it, so its build is copied here)
+    /// on free loopback ports, its rate limit off (the benchmarks measure throughput), ready.
+    /// </summary>
+    public static async Task<ServiceHost> StartIngestAsync(string databaseUrl, string pepper, string logFile, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [Prefix + "DATABASE_URL"] = databaseUrl,
+            [Prefix + "TOKEN_PEPPER"] = pepper,
+            [Prefix + "GRPC_PORT"] = LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture),
+            [Prefix + "LISTEN"] = "loopback",
+            [Prefix + "INGEST_RATE_LIMIT_POINTS_PER_SECOND"] = "0",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            // A line per request at Information would make the log a measurable part of the work.
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var host = new ServiceHost("ingest", Path.Combine(AppContext.BaseDirectory, "Metrics.Ingest.dll"), environment, LocalPostgres.FreePort(), logFile);
+        try
+        {
+            await host.StartAsync(TimeSpan.FromSeconds(90), cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
         }
     }
 
