@@ -1,10 +1,8 @@
 using System.Security.Claims;
 using Metrics.Query.Auth;
 using Metrics.Query.Errors;
-using Metrics.Query.Runs;
+using Metrics.Query.Reads;
 using Metrics.Query.Sampling;
-using Metrics.Query.Tags;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 
@@ -37,20 +35,9 @@ internal static class BlobsApi
         return api;
     }
 
-    private static async Task<BlobSeries> ListAsync(
-        long runId,
-        string? tag,
-        [FromQuery(Name = "from_step")] long? fromStep,
-        [FromQuery(Name = "to_step")] long? toStep,
-        [FromQuery(Name = "max_points")] int? maxPoints,
-        ClaimsPrincipal user,
-        NpgsqlDataSource dataSource,
-        CancellationToken cancellationToken)
+    private static async Task<BlobSeries> ListAsync([AsParameters] SampledSeriesArguments arguments, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        var query = SampledQuery.Parse(fromStep, toStep, maxPoints);
-        var series = await SeriesLookup.FindAsync(dataSource, Caller.From(user), runId, tag, DataClasses.BlobSequence, cancellationToken);
-        var (steps, inRange) = await StepSampler.SelectAsync(dataSource, PointTable.Blob, series.SeriesId, query.FromStep, query.ToStep, query.MaxPoints, cancellationToken);
-
+        var read = await SampledSeriesRead.StartAsync(dataSource, user, PointTable.Blob, arguments, cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT p.step, p.wall_time, k.key, b.size, substring(b.content FROM 1 FOR {BlobContentTypes.SniffBytes})
@@ -60,8 +47,8 @@ internal static class BlobsApi
             WHERE p.series_id = $1 AND p.step = ANY($2)
             ORDER BY p.step, k.ordinal
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = series.SeriesId });
-        command.Parameters.Add(new NpgsqlParameter { Value = steps });
+        command.Parameters.Add(new NpgsqlParameter { Value = read.Series.SeriesId });
+        command.Parameters.Add(new NpgsqlParameter { Value = read.Steps });
         var (kept, walls, blobs) = (new List<long>(), new List<double>(), new List<IReadOnlyList<BlobRef>>());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         List<BlobRef>? current = null;
@@ -77,10 +64,10 @@ internal static class BlobsApi
 
             var key = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(2));
             var head = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
-            current.Add(new BlobRef(key, reader.IsDBNull(3) ? null : reader.GetInt64(3), BlobContentTypes.Guess(series.PluginName, head), $"{QueryApiEndpointExtensions.Prefix}/blobs/{key}"));
+            current.Add(new BlobRef(key, reader.IsDBNull(3) ? null : reader.GetInt64(3), BlobContentTypes.Guess(read.Series.PluginName, head), $"{QueryApiEndpointExtensions.Prefix}/blobs/{key}"));
         }
 
-        return new BlobSeries(runId, series.Tag, series.PluginName, kept.Count < inRange, inRange, [.. kept], [.. walls], blobs);
+        return new BlobSeries(arguments.RunId, read.Series.Tag, read.Series.PluginName, kept.Count < read.PointsInRange, read.PointsInRange, [.. kept], [.. walls], blobs);
     }
 
     private static async Task GetAsync(string blobId, ClaimsPrincipal user, HttpContext context, NpgsqlDataSource dataSource, CancellationToken cancellationToken)

@@ -1,10 +1,7 @@
 using System.Security.Claims;
 using Metrics.Contracts.TensorBoard;
-using Metrics.Query.Auth;
-using Metrics.Query.Runs;
+using Metrics.Query.Reads;
 using Metrics.Query.Sampling;
-using Metrics.Query.Tags;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace Metrics.Query.Tensors;
@@ -23,24 +20,13 @@ internal static class TensorsApi
         return api;
     }
 
-    private static async Task<TensorSeries> GetAsync(
-        long runId,
-        string? tag,
-        [FromQuery(Name = "from_step")] long? fromStep,
-        [FromQuery(Name = "to_step")] long? toStep,
-        [FromQuery(Name = "max_points")] int? maxPoints,
-        ClaimsPrincipal user,
-        NpgsqlDataSource dataSource,
-        CancellationToken cancellationToken)
+    private static async Task<TensorSeries> GetAsync([AsParameters] SampledSeriesArguments arguments, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        var query = SampledQuery.Parse(fromStep, toStep, maxPoints);
-        var series = await SeriesLookup.FindAsync(dataSource, Caller.From(user), runId, tag, DataClasses.Tensor, cancellationToken);
-        var (steps, inRange) = await StepSampler.SelectAsync(dataSource, PointTable.Tensor, series.SeriesId, query.FromStep, query.ToStep, query.MaxPoints, cancellationToken);
-
+        var read = await SampledSeriesRead.StartAsync(dataSource, user, PointTable.Tensor, arguments, cancellationToken);
         await using var command = dataSource.CreateCommand(
             "SELECT step, wall_time, tensor FROM tensor_points WHERE series_id = $1 AND step = ANY($2) ORDER BY step");
-        command.Parameters.Add(new NpgsqlParameter { Value = series.SeriesId });
-        command.Parameters.Add(new NpgsqlParameter { Value = steps });
+        command.Parameters.Add(new NpgsqlParameter { Value = read.Series.SeriesId });
+        command.Parameters.Add(new NpgsqlParameter { Value = read.Steps });
         var (kept, walls, dtypes, shapes, values) = (new List<long>(), new List<double>(), new List<string>(), new List<long[]>(), new List<System.Text.Json.Nodes.JsonNode>());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -53,7 +39,7 @@ internal static class TensorsApi
             values.Add(TensorJson.ToJson(tensor));
         }
 
-        return new TensorSeries(runId, series.Tag, series.PluginName, kept.Count < inRange, inRange, [.. kept], [.. walls], dtypes, shapes, values);
+        return new TensorSeries(arguments.RunId, read.Series.Tag, read.Series.PluginName, kept.Count < read.PointsInRange, read.PointsInRange, [.. kept], [.. walls], dtypes, shapes, values);
     }
 
     /// <summary>TensorFlow's dtype name: DT_DOUBLE is "float64", DT_STRING "string".</summary>

@@ -79,6 +79,23 @@ public sealed class BlobsApiTests(QueryApiFixture fixture) : IClassFixture<Query
     }
 
     [Theory]
+    [InlineData("tag=images/x&to_step=abc", HttpStatusCode.BadRequest, "to_step")]
+    [InlineData("tag=images/x&max_points=1", HttpStatusCode.BadRequest, "max_points")]
+    [InlineData("tag=images/x&from_step=9&to_step=1", HttpStatusCode.BadRequest, "from_step")]
+    [InlineData("tag=scalar", HttpStatusCode.BadRequest, "tag")]
+    [InlineData("tag=images/y", HttpStatusCode.NotFound, "tag")]
+    [InlineData("", HttpStatusCode.BadRequest, "tag")]
+    public async Task ListBlobs_BadParameters_ReturnExpectedStatus(string query, HttpStatusCode status, string parameter)
+    {
+        var run = await fixture.Seed.RunAsync("blobs-bad-list", "r-" + Guid.NewGuid().ToString("N"));
+        await fixture.Seed.BlobsAsync(run, "images/x", "images", [(0, 1, [Png])]);
+        await fixture.Seed.ScalarsAsync(run, "scalar", [(0, 1, 1)]);
+        var client = await fixture.ClientAsync("blobs-bad-list");
+
+        await Problems.AssertAsync(await client.GetAsync($"/api/v1/runs/{run}/blobs?{query}"), status, parameter);
+    }
+
+    [Theory]
     [InlineData("abc", HttpStatusCode.BadRequest)]
     [InlineData("ZZ00000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.BadRequest)]
     [InlineData("AB00000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.BadRequest)]

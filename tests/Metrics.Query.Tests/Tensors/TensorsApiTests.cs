@@ -58,6 +58,8 @@ public sealed class TensorsApiTests(QueryApiFixture fixture) : IClassFixture<Que
     [InlineData("tag=h&max_points=1", HttpStatusCode.BadRequest, "max_points")]
     [InlineData("tag=h&max_points=-3", HttpStatusCode.BadRequest, "max_points")]
     [InlineData("tag=h&from_step=2&to_step=1", HttpStatusCode.BadRequest, "from_step")]
+    [InlineData("tag=h&from_step=abc", HttpStatusCode.BadRequest, "from_step")]
+    [InlineData("tag=h&max_points=2147483648", HttpStatusCode.BadRequest, "max_points")]
     [InlineData("tag=scalar", HttpStatusCode.BadRequest, "tag")]
     [InlineData("tag=%27%3B%20DELETE%20FROM%20tensor_points%3B--", HttpStatusCode.NotFound, "tag")]
     [InlineData("", HttpStatusCode.BadRequest, "tag")]
