@@ -6,6 +6,61 @@ namespace Metrics.Storage.Writes;
 
 public sealed partial class PointWriter
 {
+    private static readonly PointTable ScalarTable = new(
+        "scalar_points",
+        "scalar_stage",
+        "series_id, step, wall_time, value",
+        """
+        CREATE TEMP TABLE IF NOT EXISTS scalar_stage (series_id bigint, step bigint, wall_time float8, value float8) ON COMMIT DELETE ROWS;
+        TRUNCATE scalar_stage
+        """,
+        """
+        WITH up AS (
+            INSERT INTO scalar_points AS p (series_id, step, wall_time, value)
+            SELECT series_id, step, wall_time, value FROM scalar_stage ORDER BY series_id, step
+            ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, value = EXCLUDED.value
+            RETURNING p.series_id, (p.xmax = 0) AS inserted
+        )
+        SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+        """);
+
+    private static readonly PointTable TensorTable = new(
+        "tensor_points",
+        "tensor_stage",
+        "series_id, step, wall_time, dtype, shape, tensor",
+        """
+        CREATE TEMP TABLE IF NOT EXISTS tensor_stage (series_id bigint, step bigint, wall_time float8, dtype int2, shape int8[], tensor bytea) ON COMMIT DELETE ROWS;
+        TRUNCATE tensor_stage
+        """,
+        """
+        WITH up AS (
+            INSERT INTO tensor_points AS p (series_id, step, wall_time, dtype, shape, tensor)
+            SELECT series_id, step, wall_time, dtype, shape, tensor FROM tensor_stage ORDER BY series_id, step
+            ON CONFLICT (series_id, step) DO UPDATE
+                SET wall_time = EXCLUDED.wall_time, dtype = EXCLUDED.dtype, shape = EXCLUDED.shape, tensor = EXCLUDED.tensor
+            RETURNING p.series_id, (p.xmax = 0) AS inserted
+        )
+        SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+        """);
+
+    private static readonly PointTable BlobTable = new(
+        "blob_points",
+        "blob_stage",
+        "series_id, step, wall_time, blob_keys",
+        """
+        CREATE TEMP TABLE IF NOT EXISTS blob_stage (series_id bigint, step bigint, wall_time float8, blob_keys bytea[]) ON COMMIT DELETE ROWS;
+        TRUNCATE blob_stage
+        """,
+        """
+        WITH up AS (
+            INSERT INTO blob_points AS p (series_id, step, wall_time, blob_keys)
+            SELECT series_id, step, wall_time, blob_keys FROM blob_stage ORDER BY series_id, step
+            ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, blob_keys = EXCLUDED.blob_keys
+            RETURNING p.series_id, (p.xmax = 0) AS inserted
+        )
+        SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
+        """);
+
     /// <summary>
     /// Writes the live batches' points. A batch that restarts its run starts a new segment: the
     /// restart is applied after the points before it and before its own.
@@ -39,14 +94,15 @@ public sealed partial class PointWriter
         }
     }
 
-    private static async Task WriteScalarsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    private static Task WriteScalarsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
     {
         var total = segment.Sum(b => b.Scalars.Sum(s => s.Count));
         if (total == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
+        // Columnar input straight into one array of structs: the hot path allocates nothing per point.
         var rows = new ScalarRow[total];
         var n = 0;
         foreach (var batch in segment)
@@ -56,16 +112,93 @@ public sealed partial class PointWriter
                 var id = state.Series[new SeriesKey(batch.RunId, series.Tag)].SeriesId;
                 for (var k = 0; k < series.Steps.Length; k++)
                 {
-                    rows[n] = new ScalarRow { SeriesId = id, Step = series.Steps[k], Order = n, WallTime = series.WallTimes[k], Value = series.Values[k] };
+                    rows[n] = new ScalarRow(id, series.Steps[k], n, series.WallTimes[k], series.Values[k]);
                     n++;
                 }
             }
         }
 
-        Array.Sort(rows, default(RowKeyComparer));
-        // Keep the last write of each (series, step): equal keys are sorted by arrival, so the last of each run.
+        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
+        return WriteRowsAsync(connection, state, ScalarTable, rows, count, mayExist, CopyScalarsAsync, cancellationToken);
+    }
+
+    private static async Task CopyScalarsAsync(NpgsqlBinaryImporter importer, ScalarRow[] rows, int count, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Value, NpgsqlDbType.Double, cancellationToken);
+        }
+    }
+
+    private static Task WriteTensorsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var rows = Rows(state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))));
+        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
+        return WriteRowsAsync(connection, state, TensorTable, rows, count, mayExist, CopyTensorsAsync, cancellationToken);
+    }
+
+    private static async Task CopyTensorsAsync(NpgsqlBinaryImporter importer, PointRow<TensorPointData>[] rows, int count, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Point.Dtype, NpgsqlDbType.Smallint, cancellationToken);
+            await importer.WriteAsync(row.Point.Shape, NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.Tensor, NpgsqlDbType.Bytea, cancellationToken);
+        }
+    }
+
+    private static Task WriteBlobPointsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
+    {
+        var rows = Rows(state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))));
+        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
+        return WriteRowsAsync(connection, state, BlobTable, rows, count, mayExist, CopyBlobPointsAsync, cancellationToken);
+    }
+
+    private static async Task CopyBlobPointsAsync(NpgsqlBinaryImporter importer, PointRow<BlobPointData>[] rows, int count, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
+            await importer.WriteAsync(row.Point.Blobs.Select(b => b.Sha256).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bytea, cancellationToken);
+        }
+    }
+
+    /// <summary>Rows of tensor or blob points in arrival order, with their series ids.</summary>
+    private static PointRow<T>[] Rows<T>(CommitState state, IEnumerable<(long RunId, string Tag, long Step, T Point)> points)
+    {
+        var rows = new List<PointRow<T>>();
+        foreach (var (runId, tag, step, point) in points)
+        {
+            rows.Add(new PointRow<T>(state.Series[new SeriesKey(runId, tag)].SeriesId, step, rows.Count, point));
+        }
+
+        return [.. rows];
+    }
+
+    /// <summary>
+    /// Sorts <paramref name="rows"/> by (series, step, arrival) and moves the last write of each key
+    /// to the front; returns how many that is. <paramref name="mayExist"/>: some kept step may be stored already.
+    /// </summary>
+    private static int Dedupe<TRow>(CommitState state, TRow[] rows, bool forceSlowPath, out bool mayExist)
+        where TRow : IPointRow
+    {
+        Array.Sort(rows, default(RowKeyComparer<TRow>));
         var count = 0;
-        var mayExist = forceSlowPath;
+        mayExist = forceSlowPath;
         for (var i = 0; i < rows.Length; i++)
         {
             if (i + 1 < rows.Length && rows[i + 1].SeriesId == rows[i].SeriesId && rows[i + 1].Step == rows[i].Step)
@@ -77,201 +210,51 @@ public sealed partial class PointWriter
             rows[count++] = rows[i];
         }
 
-        Dictionary<long, long>? inserted = null;
+        return count;
+    }
+
+    /// <summary>
+    /// Writes the first <paramref name="count"/> rows into <paramref name="table"/>: binary COPY
+    /// straight into it when none of the steps can exist yet (the fast path), else COPY into its
+    /// staging table and upsert from there (a later write of a step replaces the earlier). Then
+    /// updates the series' counts and step ranges in memory.
+    /// </summary>
+    private static async Task WriteRowsAsync<TRow>(
+        NpgsqlConnection connection,
+        CommitState state,
+        PointTable table,
+        TRow[] rows,
+        int count,
+        bool mayExist,
+        Func<NpgsqlBinaryImporter, TRow[], int, CancellationToken, Task> copyRows,
+        CancellationToken cancellationToken)
+        where TRow : IPointRow
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
         if (mayExist)
         {
             state.UsedSlowPath = true;
-            await ExecuteAsync(connection,
-                """
-                CREATE TEMP TABLE IF NOT EXISTS scalar_stage (series_id bigint, step bigint, wall_time float8, value float8) ON COMMIT DELETE ROWS;
-                TRUNCATE scalar_stage
-                """, cancellationToken);
-            await CopyScalarsAsync(connection, "scalar_stage", rows, count, cancellationToken);
-            inserted = await UpsertAsync(connection,
-                """
-                WITH up AS (
-                    INSERT INTO scalar_points AS p (series_id, step, wall_time, value)
-                    SELECT series_id, step, wall_time, value FROM scalar_stage ORDER BY series_id, step
-                    ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, value = EXCLUDED.value
-                    RETURNING p.series_id, (p.xmax = 0) AS inserted
-                )
-                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
-                """, cancellationToken);
-        }
-        else
-        {
-            await CopyScalarsAsync(connection, "scalar_points", rows, count, cancellationToken);
+            await ExecuteAsync(connection, table.CreateStage, cancellationToken);
         }
 
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {(mayExist ? table.Stage : table.Name)} ({table.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            await copyRows(importer, rows, count, cancellationToken);
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        var inserted = mayExist ? await UpsertAsync(connection, table.Upsert, cancellationToken) : null;
         for (var i = 0; i < count; i++)
         {
             Track(state, rows[i].SeriesId, rows[i].Step, countIt: inserted is null);
         }
 
         AddInserted(state, inserted);
-    }
-
-    private static async Task CopyScalarsAsync(NpgsqlConnection connection, string table, ScalarRow[] rows, int count, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (series_id, step, wall_time, value) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        for (var i = 0; i < count; i++)
-        {
-            var row = rows[i];
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.WallTime, NpgsqlDbType.Double, cancellationToken);
-            await importer.WriteAsync(row.Value, NpgsqlDbType.Double, cancellationToken);
-        }
-
-        await importer.CompleteAsync(cancellationToken);
-    }
-
-    private static async Task WriteTensorsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
-    {
-        var rows = Dedupe(state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))), forceSlowPath, out var mayExist);
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        Dictionary<long, long>? inserted = null;
-        if (mayExist)
-        {
-            state.UsedSlowPath = true;
-            await ExecuteAsync(connection,
-                """
-                CREATE TEMP TABLE IF NOT EXISTS tensor_stage (series_id bigint, step bigint, wall_time float8, dtype int2, shape int8[], tensor bytea) ON COMMIT DELETE ROWS;
-                TRUNCATE tensor_stage
-                """, cancellationToken);
-            await CopyTensorsAsync(connection, "tensor_stage", rows, cancellationToken);
-            inserted = await UpsertAsync(connection,
-                """
-                WITH up AS (
-                    INSERT INTO tensor_points AS p (series_id, step, wall_time, dtype, shape, tensor)
-                    SELECT series_id, step, wall_time, dtype, shape, tensor FROM tensor_stage ORDER BY series_id, step
-                    ON CONFLICT (series_id, step) DO UPDATE
-                        SET wall_time = EXCLUDED.wall_time, dtype = EXCLUDED.dtype, shape = EXCLUDED.shape, tensor = EXCLUDED.tensor
-                    RETURNING p.series_id, (p.xmax = 0) AS inserted
-                )
-                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
-                """, cancellationToken);
-        }
-        else
-        {
-            await CopyTensorsAsync(connection, "tensor_points", rows, cancellationToken);
-        }
-
-        foreach (var row in rows)
-        {
-            Track(state, row.SeriesId, row.Step, countIt: inserted is null);
-        }
-
-        AddInserted(state, inserted);
-    }
-
-    private static async Task CopyTensorsAsync(NpgsqlConnection connection, string table, List<PointRow<TensorPointData>> rows, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (series_id, step, wall_time, dtype, shape, tensor) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var row in rows)
-        {
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
-            await importer.WriteAsync(row.Point.Dtype, NpgsqlDbType.Smallint, cancellationToken);
-            await importer.WriteAsync(row.Point.Shape, NpgsqlDbType.Array | NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Point.Tensor, NpgsqlDbType.Bytea, cancellationToken);
-        }
-
-        await importer.CompleteAsync(cancellationToken);
-    }
-
-    private static async Task WriteBlobPointsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
-    {
-        var rows = Dedupe(state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))), forceSlowPath, out var mayExist);
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        Dictionary<long, long>? inserted = null;
-        if (mayExist)
-        {
-            state.UsedSlowPath = true;
-            await ExecuteAsync(connection,
-                """
-                CREATE TEMP TABLE IF NOT EXISTS blob_stage (series_id bigint, step bigint, wall_time float8, blob_keys bytea[]) ON COMMIT DELETE ROWS;
-                TRUNCATE blob_stage
-                """, cancellationToken);
-            await CopyBlobPointsAsync(connection, "blob_stage", rows, cancellationToken);
-            inserted = await UpsertAsync(connection,
-                """
-                WITH up AS (
-                    INSERT INTO blob_points AS p (series_id, step, wall_time, blob_keys)
-                    SELECT series_id, step, wall_time, blob_keys FROM blob_stage ORDER BY series_id, step
-                    ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, blob_keys = EXCLUDED.blob_keys
-                    RETURNING p.series_id, (p.xmax = 0) AS inserted
-                )
-                SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
-                """, cancellationToken);
-        }
-        else
-        {
-            await CopyBlobPointsAsync(connection, "blob_points", rows, cancellationToken);
-        }
-
-        foreach (var row in rows)
-        {
-            Track(state, row.SeriesId, row.Step, countIt: inserted is null);
-        }
-
-        AddInserted(state, inserted);
-    }
-
-    private static async Task CopyBlobPointsAsync(NpgsqlConnection connection, string table, List<PointRow<BlobPointData>> rows, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (series_id, step, wall_time, blob_keys) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var row in rows)
-        {
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Point.WallTime, NpgsqlDbType.Double, cancellationToken);
-            await importer.WriteAsync(row.Point.Blobs.Select(b => b.Sha256).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bytea, cancellationToken);
-        }
-
-        await importer.CompleteAsync(cancellationToken);
-    }
-
-    /// <summary>Rows sorted by (series, step), the last write of each key kept.</summary>
-    private static List<PointRow<T>> Dedupe<T>(CommitState state, IEnumerable<(long RunId, string Tag, long Step, T Point)> points, bool forceSlowPath, out bool mayExist)
-    {
-        var rows = new List<PointRow<T>>();
-        var order = 0;
-        foreach (var (runId, tag, step, point) in points)
-        {
-            rows.Add(new PointRow<T>(state.Series[new SeriesKey(runId, tag)].SeriesId, step, order++, point));
-        }
-
-        rows.Sort((x, y) => x.SeriesId != y.SeriesId ? x.SeriesId.CompareTo(y.SeriesId) : x.Step != y.Step ? x.Step.CompareTo(y.Step) : x.Order.CompareTo(y.Order));
-        var kept = new List<PointRow<T>>(rows.Count);
-        mayExist = forceSlowPath;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (i + 1 < rows.Count && rows[i + 1].SeriesId == rows[i].SeriesId && rows[i + 1].Step == rows[i].Step)
-            {
-                continue;
-            }
-
-            mayExist |= MayExist(state, rows[i].SeriesId, rows[i].Step);
-            kept.Add(rows[i]);
-        }
-
-        return kept;
     }
 
     /// <summary>

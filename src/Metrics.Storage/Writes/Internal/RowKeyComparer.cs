@@ -1,11 +1,12 @@
 namespace Metrics.Storage.Writes.Internal;
 
 /// <summary>Orders rows by (series_id, step, arrival), the primary key order of the point tables.</summary>
-internal readonly struct RowKeyComparer : IComparer<ScalarRow>
+internal readonly struct RowKeyComparer<TRow> : IComparer<TRow>
+    where TRow : IPointRow
 {
-    public int Compare(ScalarRow x, ScalarRow y)
+    public int Compare(TRow? x, TRow? y)
     {
-        var c = x.SeriesId.CompareTo(y.SeriesId);
+        var c = x!.SeriesId.CompareTo(y!.SeriesId);
         if (c != 0)
         {
             return c;
