@@ -87,8 +87,8 @@ public sealed partial class PointWriter
 
             var segment = live.GetRange(start, end - start).Select(i => state.Batches[i]).ToList();
             await WriteScalarsAsync(connection, state, segment, forceSlowPath, cancellationToken);
-            await WriteTensorsAsync(connection, state, segment, forceSlowPath, cancellationToken);
-            await WriteBlobPointsAsync(connection, state, segment, forceSlowPath, cancellationToken);
+            await WritePointsAsync(connection, state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))), TensorTable, CopyTensorsAsync, forceSlowPath, cancellationToken);
+            await WritePointsAsync(connection, state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))), BlobTable, CopyBlobPointsAsync, forceSlowPath, cancellationToken);
             await FlushSeriesAsync(connection, state, cancellationToken);
             start = end;
         }
@@ -135,13 +135,6 @@ public sealed partial class PointWriter
         }
     }
 
-    private static Task WriteTensorsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
-    {
-        var rows = Rows(state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))));
-        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
-        return WriteRowsAsync(connection, state, TensorTable, rows, count, mayExist, CopyTensorsAsync, cancellationToken);
-    }
-
     private static async Task CopyTensorsAsync(NpgsqlBinaryImporter importer, PointRow<TensorPointData>[] rows, int count, CancellationToken cancellationToken)
     {
         for (var i = 0; i < count; i++)
@@ -157,13 +150,6 @@ public sealed partial class PointWriter
         }
     }
 
-    private static Task WriteBlobPointsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
-    {
-        var rows = Rows(state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))));
-        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
-        return WriteRowsAsync(connection, state, BlobTable, rows, count, mayExist, CopyBlobPointsAsync, cancellationToken);
-    }
-
     private static async Task CopyBlobPointsAsync(NpgsqlBinaryImporter importer, PointRow<BlobPointData>[] rows, int count, CancellationToken cancellationToken)
     {
         for (var i = 0; i < count; i++)
@@ -177,16 +163,25 @@ public sealed partial class PointWriter
         }
     }
 
-    /// <summary>Rows of tensor or blob points in arrival order, with their series ids.</summary>
-    private static PointRow<T>[] Rows<T>(CommitState state, IEnumerable<(long RunId, string Tag, long Step, T Point)> points)
+    /// <summary>Tensor or blob points (rarer and bigger than scalars): rows in arrival order, deduplicated and written.</summary>
+    private static Task WritePointsAsync<T>(
+        NpgsqlConnection connection,
+        CommitState state,
+        IEnumerable<(long RunId, string Tag, long Step, T Point)> points,
+        PointTable table,
+        Func<NpgsqlBinaryImporter, PointRow<T>[], int, CancellationToken, Task> copyRows,
+        bool forceSlowPath,
+        CancellationToken cancellationToken)
     {
-        var rows = new List<PointRow<T>>();
+        var list = new List<PointRow<T>>();
         foreach (var (runId, tag, step, point) in points)
         {
-            rows.Add(new PointRow<T>(state.Series[new SeriesKey(runId, tag)].SeriesId, step, rows.Count, point));
+            list.Add(new PointRow<T>(state.Series[new SeriesKey(runId, tag)].SeriesId, step, list.Count, point));
         }
 
-        return [.. rows];
+        PointRow<T>[] rows = [.. list];
+        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
+        return WriteRowsAsync(connection, state, table, rows, count, mayExist, copyRows, cancellationToken);
     }
 
     /// <summary>
