@@ -52,10 +52,14 @@ public sealed class IngestOptions
     [ConfigurationKeyName("INGEST_MAX_POINTS_PER_COMMIT")]
     public int MaxPointsPerCommit { get; set; } = 100_000;
 
-    /// <summary>Retries of a commit that failed transiently (lost connection, deadlock, overload) before writers get Unavailable.</summary>
+    /// <summary>
+    /// Retries of a database call that failed transiently (lost connection, deadlock, overload, database
+    /// restarting) before writers get Unavailable; about one a second once the first few are spent, so
+    /// the default rides out a crash recovery of ~20 s.
+    /// </summary>
     [Range(0, 100, ErrorMessage = "METRICS_INGEST_COMMIT_RETRIES must be between 0 and 100.")]
     [ConfigurationKeyName("INGEST_COMMIT_RETRIES")]
-    public int CommitRetries { get; set; } = 6;
+    public int CommitRetries { get; set; } = 20;
 
     /// <summary>How often orphan blob chunks are looked for (0: never); see <see cref="OrphanChunkAgeSeconds"/>.</summary>
     [Range(0, 86_400, ErrorMessage = "METRICS_INGEST_CHUNK_CLEANUP_INTERVAL_SECONDS must be between 0 (off) and 86400.")]
