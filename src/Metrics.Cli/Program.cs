@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Metrics.Cli;
 using Metrics.Cli.Bench;
 using Metrics.Cli.Db;
 using Metrics.Cli.Demo;
@@ -19,4 +20,5 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
     LogdirCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+using var signals = new TerminationSignals();
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration(), signals.Token);

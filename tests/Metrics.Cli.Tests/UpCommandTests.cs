@@ -32,6 +32,77 @@ public sealed class UpCommandTests : IDisposable
         Assert.DoesNotContain("Creating a PostgreSQL cluster", second.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Up_Signal_StopsServicesAndPostgresAndExitsZero(string signal)
+    {
+        var queryPort = LocalPostgres.FreePort();
+        string[] args =
+        [
+            "up", "--no-demo", "--data-dir", _dataDir,
+            "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--query-port", queryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        var pidFile = Path.Combine(_dataDir, "postgres", "pgdata", "postmaster.pid");
+        using var up = ProcessRunner.Start(ProcessRunner.CliDll, args);
+        try
+        {
+            var output = new System.Text.StringBuilder();
+            var ready = new TaskCompletionSource();
+            up.OutputDataReceived += (_, e) =>
+            {
+                lock (output)
+                {
+                    output.AppendLine(e.Data);
+                }
+
+                if (e.Data?.StartsWith("Press Ctrl-C", StringComparison.Ordinal) == true)
+                {
+                    ready.TrySetResult();
+                }
+            };
+            up.BeginOutputReadLine();
+            var stderr = up.StandardError.ReadToEndAsync();
+            await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
+            Assert.True(File.Exists(pidFile), "PostgreSQL is not running under " + _dataDir);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            Assert.True(up.ExitCode == 0, $"exit {up.ExitCode}: {text} {await stderr}");
+            Assert.Contains("Stopping...", text, StringComparison.Ordinal);
+            Assert.False(File.Exists(pidFile), "PostgreSQL was left running after SIGINT/SIGTERM");
+        }
+        finally
+        {
+            // A failed run must not leave the stack (services, PostgreSQL) running behind the test.
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+
+            // pg_ctl detaches the postmaster from the tree; SIGQUIT is PostgreSQL's immediate shutdown.
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var postmaster))
+            {
+                using var quit = System.Diagnostics.Process.Start("kill", ["-QUIT", postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await quit.WaitForExitAsync();
+            }
+        }
+
+        using var http = new HttpClient();
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{queryPort}/health/live")));
+    }
+
     public void Dispose()
     {
         try

@@ -50,8 +50,7 @@ internal static class UploadCommand
                 TimeSpan.FromSeconds(Math.Max(0.05, parse.GetValue(poll))));
             var progress = new UploadProgress(System.Console.Out, interactive: !System.Console.IsOutputRedirected);
             progress.Message(string.Create(CultureInfo.InvariantCulture, $"Uploading {Path.GetFullPath(dir)} to {url} (project {projectName}){(settings.Watch ? ", watching" : string.Empty)}"));
-            using var signals = new TerminationSignals(cancellationToken);
-            return await new LogdirUploader(settings, progress).RunAsync(signals.Token);
+            return await new LogdirUploader(settings, progress).RunAsync(cancellationToken);
         });
         return upload;
     }

@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Metrics.Cli.Upload;
+namespace Metrics.Cli;
 
 /// <summary>
-/// SIGINT (Ctrl-C) and SIGTERM cancel <see cref="Token"/> instead of killing the process, so an
-/// upload can wait for the acknowledgements of what it sent and save its progress; a second signal
-/// terminates at once. System.CommandLine 2.0.0 leaves termination unhandled (its
-/// ProcessTerminationTimeout is null), so without this the signal killed the process mid-commit.
+/// SIGINT (Ctrl-C) and SIGTERM cancel <see cref="Token"/>, the token every command runs with,
+/// instead of killing the process: `up` stops its services and PostgreSQL, an upload waits for the
+/// acknowledgements of what it sent and saves its progress. A second signal terminates at once.
+/// System.CommandLine 2.0.0 leaves termination unhandled (its ProcessTerminationTimeout is null),
+/// so without this a signal killed the process mid-commit and left `up`'s children running.
 /// </summary>
 internal sealed class TerminationSignals : IDisposable
 {
@@ -14,9 +15,9 @@ internal sealed class TerminationSignals : IDisposable
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
 
-    public TerminationSignals(CancellationToken outer)
+    public TerminationSignals()
     {
-        _cancel = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _cancel = new CancellationTokenSource();
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
     }
