@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Google.Protobuf;
 using Metrics.Contracts.TensorBoard;
@@ -35,7 +36,10 @@ public sealed class EventFileWriter : IDisposable
     private readonly Lock _lock = new();
     private readonly EventFileWriterOptions _options;
     private readonly string _directory;
+    private const int RecentTagSlots = 16;
+
     private readonly Dictionary<string, TagState> _tags = new(StringComparer.Ordinal);
+    private readonly (string? Tag, TagState? State)[] _recentTags = new (string?, TagState?)[RecentTagSlots];
     private readonly ITimer? _timer;
     private FileStream _file;
     private byte[] _buffer;
@@ -419,12 +423,21 @@ public sealed class EventFileWriter : IDisposable
 
     private TagState GetTag(string tag)
     {
+        // Callers pass the same string instances again and again (a series' tag, a literal), so an
+        // identity-hashed slot answers before the dictionary has to hash and compare characters.
+        ref var recent = ref _recentTags[RuntimeHelpers.GetHashCode(tag) & (RecentTagSlots - 1)];
+        if (ReferenceEquals(recent.Tag, tag))
+        {
+            return recent.State!;
+        }
+
         if (!_tags.TryGetValue(tag, out var state))
         {
             state = new TagState(Encoding.UTF8.GetBytes(tag)) { MetadataGeneration = -1 };
             _tags.Add(tag, state);
         }
 
+        recent = (tag, state);
         return state;
     }
 
