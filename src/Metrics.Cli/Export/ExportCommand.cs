@@ -25,21 +25,14 @@ internal static class ExportCommand
         var command = new Command("export", "Write a one-off TensorBoard logdir of a project or run, through the query API.") { query, token, project, run, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var url = StackSettings.Resolve(parse.GetValue(query), "METRICS_QUERY", s => s.QueryUrl);
-            var bearer = StackSettings.Resolve(parse.GetValue(token), "METRICS_TOKEN", s => s.Token);
-            var name = StackSettings.Resolve(parse.GetValue(project), "METRICS_PROJECT", s => s.Project);
-            if (url is null || bearer is null || name is null)
+            var connection = await ServiceConnection.ResolveAsync(
+                "export", ("--query", "METRICS_QUERY", parse.GetValue(query), s => s.QueryUrl), parse.GetValue(token), parse.GetValue(project), System.Console.Error);
+            if (connection is null)
             {
-                await System.Console.Error.WriteLineAsync("metrics export: give --query, --token and --project (or METRICS_QUERY, METRICS_TOKEN, METRICS_PROJECT, or run `metrics up` first).");
                 return 2;
             }
 
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var queryUri) || queryUri.Scheme is not ("http" or "https"))
-            {
-                await System.Console.Error.WriteLineAsync("metrics export: --query must be an http:// or https:// URL, not '" + url + "'.");
-                return 2;
-            }
-
+            var (queryUri, bearer, name) = connection;
             var folder = parse.GetValue(output)!;
             try
             {

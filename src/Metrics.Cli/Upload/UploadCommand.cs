@@ -22,21 +22,15 @@ internal static class UploadCommand
         };
         upload.SetAction(async (parse, cancellationToken) =>
         {
-            var url = StackSettings.Resolve(parse.GetValue(server), "METRICS_SERVER", s => s.IngestUrl);
-            var secret = StackSettings.Resolve(parse.GetValue(token), "METRICS_TOKEN", s => s.Token);
-            var projectName = StackSettings.Resolve(parse.GetValue(project), "METRICS_PROJECT", s => s.Project);
-            if (url is null || secret is null || projectName is null)
+            var connection = await ServiceConnection.ResolveAsync(
+                "upload", ("--server", "METRICS_SERVER", parse.GetValue(server), s => s.IngestUrl), parse.GetValue(token), parse.GetValue(project), System.Console.Error);
+            if (connection is null)
             {
-                await System.Console.Error.WriteLineAsync("metrics upload: give --server, --token and --project (or METRICS_SERVER, METRICS_TOKEN, METRICS_PROJECT, or run `metrics up` first).");
                 return 2;
             }
 
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var serverUri) || serverUri.Scheme is not ("http" or "https"))
-            {
-                await System.Console.Error.WriteLineAsync("metrics upload: --server must be an http:// or https:// URL, not '" + url + "'.");
-                return 2;
-            }
-
+            var (serverUri, secret, projectName) = connection;
+            var url = serverUri.OriginalString;
             var dir = parse.GetValue(logdir)!;
             if (!Directory.Exists(dir))
             {
