@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Metrics.Query.Auth;
 using Metrics.Query.Errors;
-using Metrics.Query.Reads;
 using Metrics.Query.Sampling;
 using Microsoft.Net.Http.Headers;
 using Npgsql;

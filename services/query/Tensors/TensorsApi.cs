@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Metrics.Contracts.TensorBoard;
-using Metrics.Query.Reads;
 using Metrics.Query.Sampling;
 using Npgsql;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 
-namespace Metrics.Query.Reads;
+namespace Metrics.Query.Sampling;
 
 /// <summary>
 /// The arguments of GET /runs/{runId}/tensors and /blobs, bound with [AsParameters]. Names are

@@ -1,11 +1,10 @@
 using System.Security.Claims;
 using Metrics.Query.Auth;
 using Metrics.Query.Runs;
-using Metrics.Query.Sampling;
 using Metrics.Query.Tags;
 using Npgsql;
 
-namespace Metrics.Query.Reads;
+namespace Metrics.Query.Sampling;
 
 /// <summary>
 /// What a tensor or blob read starts with, from its <see cref="SampledSeriesArguments"/>: the step range and
