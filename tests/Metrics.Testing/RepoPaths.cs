@@ -1,6 +1,6 @@
 namespace Metrics.Testing;
 
-/// <summary>Paths of the repository and of the shared TensorBoard fixtures beside it.</summary>
+/// <summary>Paths of the repository and of the TensorBoard fixtures it carries.</summary>
 public static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
@@ -8,11 +8,14 @@ public static class RepoPaths
     /// <summary>The folder that holds Metrics.sln.</summary>
     public static string Root => LazyRoot.Value;
 
-    /// <summary>../shared/fixtures/tensorboard next to the repository (or METRICS_FIXTURES).</summary>
+    /// <summary>
+    /// tests/fixtures/tensorboard: logdirs written by TensorBoard's own writer, kept byte for byte
+    /// in the repository so a clone needs nothing beside it (or METRICS_FIXTURES).
+    /// </summary>
     public static string TensorBoardFixtures =>
         Environment.GetEnvironmentVariable("METRICS_FIXTURES") is { Length: > 0 } dir
             ? dir
-            : Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures", "tensorboard"));
+            : Path.Combine(Root, "tests", "fixtures", "tensorboard");
 
     /// <summary>One fixture logdir, e.g. "basic" or "v1".</summary>
     public static string Fixture(string name) => Path.Combine(TensorBoardFixtures, name);
