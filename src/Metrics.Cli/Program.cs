@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Metrics.Cli;
 using Metrics.Cli.Bench;
+using Metrics.Cli.Console;
 using Metrics.Cli.Db;
 using Metrics.Cli.Demo;
 using Metrics.Cli.Logdir;
@@ -8,8 +9,10 @@ using Metrics.Cli.Tokens;
 using Metrics.Cli.Up;
 using Metrics.Cli.Upload;
 
+var dataDir = CliOptions.DataDir();
 var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion for ML training.")
 {
+    dataDir,
     UpCommand.Create(),
     DbCommand.Create(),
     TokenCommand.Create(),
@@ -21,4 +24,11 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
 };
 
 using var signals = new TerminationSignals();
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration(), signals.Token);
+var parse = root.Parse(args);
+if (parse.GetValue(dataDir) is { Length: > 0 } folder)
+{
+    // One setting for every command and the processes it starts (`up`'s services, the demo).
+    Environment.SetEnvironmentVariable("METRICS_DATA_DIR", Path.GetFullPath(folder));
+}
+
+return await parse.InvokeAsync(new InvocationConfiguration(), signals.Token);

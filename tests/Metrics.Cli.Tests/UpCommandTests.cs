@@ -32,6 +32,27 @@ public sealed class UpCommandTests : IDisposable
         Assert.DoesNotContain("Creating a PostgreSQL cluster", second.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Up_PortTaken_NamesThePortAndItsFlagAndStartsNothing()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        holder.Start();
+        var busy = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll,
+            [
+                "up", "--no-demo", "--exit-when-ready", "--data-dir", _dataDir,
+                "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--query-port", busy,
+            ],
+            timeout: TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"port {busy} (query REST API) is already in use", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--query-port", result.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_dataDir), "up created its data folder (started something) before checking its ports");
+    }
+
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]

@@ -15,6 +15,16 @@ internal static class CliOptions
         Description = "Server secret for token hashes (default: METRICS_TOKEN_PEPPER, else the local stack's).",
     };
 
+    /// <summary>
+    /// The local stack's folder, for every command (`up` creates it; the others find its database,
+    /// pepper, endpoints and token there). Sets METRICS_DATA_DIR for the command and its children.
+    /// </summary>
+    public static Option<string?> DataDir() => new("--data-dir")
+    {
+        Description = "Folder of the local stack of `metrics up`: PostgreSQL, logs, settings (default: METRICS_DATA_DIR, else .metrics in the checkout).",
+        Recursive = true,
+    };
+
     public static Option<bool> Json() => new("--json")
     {
         Description = "Print one JSON object instead of text.",

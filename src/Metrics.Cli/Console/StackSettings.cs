@@ -3,14 +3,19 @@ using System.Text.Json;
 namespace Metrics.Cli.Console;
 
 /// <summary>
-/// What `metrics up` wrote about the local stack (.metrics/stack.json at the repo root), so
-/// `metrics token create`, `demo` and `upload` work against it without any environment variables.
+/// What `metrics up` wrote about the local stack (stack.json in its data folder, .metrics at the
+/// repo root unless --data-dir or METRICS_DATA_DIR says otherwise), so `metrics token create`,
+/// `db migrate`, `demo`, `upload` and `export` work against it without any environment variables.
 /// </summary>
 internal sealed record StackSettings(string DatabaseUrl, string TokenPepper, string IngestUrl, string QueryUrl, string Logdir, string Project, string Token)
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
-    public static string DefaultDataDir => Path.Combine(RepoRoot.Find() ?? Environment.CurrentDirectory, ".metrics");
+    /// <summary>METRICS_DATA_DIR (which --data-dir sets), else .metrics in the checkout.</summary>
+    public static string DefaultDataDir =>
+        Environment.GetEnvironmentVariable("METRICS_DATA_DIR") is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(RepoRoot.Find() ?? Environment.CurrentDirectory, ".metrics");
 
     public static string FileIn(string dataDir) => Path.Combine(dataDir, "stack.json");
 

@@ -19,6 +19,13 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        if (PortCheck.FirstBusy(WantedPorts()) is { } busy)
+        {
+            await error.WriteLineAsync(
+                $"metrics up: port {busy.Port} ({busy.What}) is already in use (another `metrics up`, or another program); free it or choose another with {busy.Flag} N.");
+            return 1;
+        }
+
         Directory.CreateDirectory(settings.DataDir);
         Directory.CreateDirectory(settings.Logdir);
         var logs = Directory.CreateDirectory(Path.Combine(settings.DataDir, "logs")).FullName;
@@ -75,9 +82,18 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                 services.Add(service);
             }
 
-            foreach (var (name, httpPort, _) in plan)
+            foreach (var (service, (name, httpPort, _)) in services.Zip(plan))
             {
-                if (!await HealthProbe.WaitReadyAsync(httpPort, TimeSpan.FromSeconds(90), cancellationToken))
+                var ready = HealthProbe.WaitReadyAsync(httpPort, TimeSpan.FromSeconds(90), cancellationToken);
+                if (await Task.WhenAny(ready, service.FirstExit) == service.FirstExit)
+                {
+                    // A service that stops during start-up says why on stderr; restarting it would not help.
+                    var why = service.LastError ?? $"it exited with code {await service.FirstExit}";
+                    await error.WriteLineAsync($"metrics up: {name} could not start: {why} (log: {Path.Combine(logs, name + ".log")})");
+                    return 1;
+                }
+
+                if (!await ready)
                 {
                     await error.WriteLineAsync($"metrics up: {name} did not become ready; see {Path.Combine(logs, name + ".log")}");
                     return 1;
@@ -125,6 +141,16 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
         }
     }
 
+    private IEnumerable<(int Port, string What, string Flag)> WantedPorts()
+    {
+        yield return (settings.IngestPort, "ingest gRPC", "--ingest-port");
+        yield return (settings.QueryPort, "query REST API", "--query-port");
+        if (settings.PostgresPort is { } postgresPort)
+        {
+            yield return (postgresPort, "PostgreSQL", "--postgres-port");
+        }
+    }
+
     private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, string logs)
     {
         await output.WriteLineAsync($"""
@@ -134,7 +160,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
               query (REST)    {stack.QueryUrl}         OpenAPI {stack.QueryUrl}/openapi/v1.json
               exporter        health http://127.0.0.1:{exporterHttp}/health/ready
               logdir          {stack.Logdir}/{DevProject}   (tensorboard --logdir {stack.Logdir}/{DevProject})
-              PostgreSQL      {postgres.Url("metrics")}
+              PostgreSQL      {postgres.Url("metrics")}   data {postgres.DataDir}
               logs            {logs}
               project         {DevProject}
               token           {stack.Token}

@@ -10,13 +10,21 @@ namespace Metrics.Cli.Up;
 internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment, string logFile, TextWriter status) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<int> _firstExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
+    private volatile string? _lastError;
     private Task? _supervisor;
     private volatile bool _stopRequested;
 
     public string Name => name;
 
     public int Restarts { get; private set; }
+
+    /// <summary>Completes with the exit code when the service first exits on its own (not stopped).</summary>
+    public Task<int> FirstExit => _firstExit.Task;
+
+    /// <summary>The last line the service wrote to stderr: services say why they stop in one line there.</summary>
+    public string? LastError => _lastError;
 
     public void Start() => _supervisor = SuperviseAsync(_stopping.Token);
 
@@ -43,6 +51,7 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
                 return;
             }
 
+            _firstExit.TrySetResult(process.ExitCode);
             Restarts++;
             backoff = DateTime.UtcNow - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 30));
             await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -89,7 +98,14 @@ internal sealed class ServiceProcess(string name, string assemblyPath, IReadOnly
         }
 
         process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            Write(e.Data);
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                _lastError = e.Data;
+            }
+        };
         process.Exited += (_, _) => { lock (log) { log.Dispose(); } };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();

@@ -9,7 +9,6 @@ internal static class UpCommand
     public static Command Create()
     {
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not run the demo training job once the stack is up." };
-        var dataDir = new Option<string>("--data-dir") { Description = "Folder for PostgreSQL, logs and settings.", DefaultValueFactory = _ => StackSettings.DefaultDataDir };
         var logdir = new Option<string?>("--logdir") { Description = "TensorBoard logdir the exporter keeps (default: <data-dir>/logdir)." };
         var ingestPort = new Option<int>("--ingest-port") { Description = "gRPC port of the ingest service.", DefaultValueFactory = _ => 50051 };
         var queryPort = new Option<int>("--query-port") { Description = "HTTP port of the query API.", DefaultValueFactory = _ => 8080 };
@@ -28,11 +27,12 @@ internal static class UpCommand
 
         var up = new Command("up", "Start PostgreSQL, ingest, query and exporter locally; Ctrl-C stops them and keeps the data.")
         {
-            noDemo, dataDir, logdir, ingestPort, queryPort, pgPort, exitWhenReady,
+            noDemo, logdir, ingestPort, queryPort, pgPort, exitWhenReady,
         };
         up.SetAction(async (parse, cancellationToken) =>
         {
-            var dir = Path.GetFullPath(parse.GetValue(dataDir)!);
+            // --data-dir is the root command's (every command finds the stack through it).
+            var dir = StackSettings.DefaultDataDir;
             var settings = new LocalStackSettings(
                 DataDir: dir,
                 Logdir: Path.GetFullPath(parse.GetValue(logdir) ?? Path.Combine(dir, "logdir")),

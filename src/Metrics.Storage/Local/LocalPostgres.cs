@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Metrics.Storage.Local;
 
 /// <summary>
 /// A private PostgreSQL cluster in a folder of our own, for `metrics up`, benchmarks and tests.
 /// Finds the server binaries (installing Debian's postgresql with apt-get when they are missing
-/// and we are root), runs initdb once, and starts the server on 127.0.0.1 and a private socket
-/// folder. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+/// and we are root), runs initdb once, and starts the server on 127.0.0.1 only (TCP, no socket).
+/// PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
 /// </summary>
 public sealed class LocalPostgres : IAsyncDisposable
 {
@@ -38,19 +40,22 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <summary>
     /// Creates (when new) and starts the cluster in <paramref name="dataDir"/>. A cluster that is
     /// already running there is reused. <paramref name="durable"/> false turns off fsync for tests.
+    /// As root, when the `postgres` user cannot reach <paramref name="dataDir"/> (a clone in root's
+    /// mode-700 home), the cluster lives in <see cref="RelocatedFolder"/> instead; <see cref="DataDir"/>
+    /// says where it is.
     /// </summary>
     public static async Task<LocalPostgres> StartAsync(string dataDir, int? port, bool durable, TextWriter? log, CancellationToken cancellationToken)
     {
         var binDir = await FindOrInstallBinariesAsync(log, cancellationToken);
         var asPostgres = Environment.UserName == "root" || Environment.IsPrivilegedProcess;
         dataDir = Path.GetFullPath(dataDir);
-        var pgData = Path.Combine(dataDir, "pgdata");
         Directory.CreateDirectory(dataDir);
         if (asPostgres)
         {
-            await RunAsync("chown", ["postgres:postgres", dataDir], null, cancellationToken);
+            dataDir = await PlaceForPostgresUserAsync(dataDir, log, cancellationToken);
         }
 
+        var pgData = Path.Combine(dataDir, "pgdata");
         var portFile = Path.Combine(dataDir, "port");
         if (!File.Exists(Path.Combine(pgData, "PG_VERSION")))
         {
@@ -67,17 +72,13 @@ public sealed class LocalPostgres : IAsyncDisposable
 
         var chosen = port ?? FreePort();
         await File.WriteAllTextAsync(portFile, chosen.ToString(CultureInfo.InvariantCulture), cancellationToken);
-        var socketDir = Path.Combine(dataDir, "socket");
-        Directory.CreateDirectory(socketDir);
-        if (asPostgres)
-        {
-            await RunAsync("chown", ["-R", "postgres:postgres", socketDir], null, cancellationToken);
-        }
 
+        // TCP on loopback only: no Unix socket, whose path would break on spaces and on the
+        // 107-byte limit of a deep clone.
         var settings = string.Join(' ',
             $"-p {chosen}",
             "-c listen_addresses=127.0.0.1",
-            $"-c unix_socket_directories={socketDir}",
+            "-c unix_socket_directories=''",
             "-c max_connections=300",
             "-c shared_buffers=256MB",
             "-c max_wal_size=4GB",
@@ -85,6 +86,91 @@ public sealed class LocalPostgres : IAsyncDisposable
         await RunPgAsync(binDir, asPostgres, "pg_ctl",
             ["-D", pgData, "-o", settings, "-l", Path.Combine(dataDir, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
         return new LocalPostgres(dataDir, chosen, binDir, asPostgres);
+    }
+
+    /// <summary>
+    /// Where a cluster asked for in <paramref name="dataDir"/> lives when the `postgres` user cannot
+    /// reach that folder: /var/lib/metrics/clusters/&lt;folder name&gt;-&lt;hash of the full path&gt;, the
+    /// same for every start from the same folder (METRICS_LOCAL_CLUSTERS moves the parent).
+    /// </summary>
+    public static string RelocatedFolder(string dataDir)
+    {
+        var root = Environment.GetEnvironmentVariable("METRICS_LOCAL_CLUSTERS") is { Length: > 0 } configured
+            ? configured
+            : "/var/lib/metrics/clusters";
+        var full = Path.GetFullPath(dataDir).TrimEnd('/');
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..16].ToLowerInvariant();
+
+        // Named after the checkout (the first folder above that is not .metrics or postgres) for a person.
+        var name = full.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse()
+            .FirstOrDefault(segment => !segment.StartsWith('.') && segment != "postgres") ?? "";
+        var label = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        return Path.Combine(root, (label.Length > 0 ? label + "-" : "") + hash);
+    }
+
+    /// <summary>
+    /// The folder the cluster of <paramref name="dataDir"/> uses when run as the `postgres` user:
+    /// <paramref name="dataDir"/> itself when that user can enter it, else <see cref="RelocatedFolder"/>,
+    /// with a LOCATION note left in <paramref name="dataDir"/> so a person finds it.
+    /// </summary>
+    private static async Task<string> PlaceForPostgresUserAsync(string dataDir, TextWriter? log, CancellationToken cancellationToken)
+    {
+        await RunAsync("chown", ["postgres:postgres", dataDir], null, cancellationToken);
+        if (await PostgresUserCanUseAsync(dataDir, cancellationToken))
+        {
+            return dataDir;
+        }
+
+        var relocated = RelocatedFolder(dataDir);
+        var created = !Directory.Exists(relocated);
+        Directory.CreateDirectory(relocated);
+        for (var dir = new DirectoryInfo(relocated); OperatingSystem.IsLinux() && dir is not null && dir.FullName != "/"; dir = dir.Parent)
+        {
+            // Only the folders we may have created: /var and /var/lib stay as they are.
+            if (dir.FullName.StartsWith("/var/lib/", StringComparison.Ordinal) || dir.FullName == relocated)
+            {
+                dir.UnixFileMode |= UnixFileMode.OtherExecute | UnixFileMode.GroupExecute;
+            }
+        }
+
+        await RunAsync("chown", ["postgres:postgres", relocated], null, cancellationToken);
+        if (!await PostgresUserCanUseAsync(relocated, cancellationToken))
+        {
+            throw new InvalidOperationException(
+                $"the postgres user can reach neither {dataDir} nor {relocated}; give --data-dir a folder under /tmp or /var/tmp, or set METRICS_LOCAL_CLUSTERS to a folder the postgres user can enter.");
+        }
+
+        var note = Path.Combine(dataDir, "LOCATION");
+        await File.WriteAllTextAsync(note,
+            $"""
+            The PostgreSQL cluster of this stack is in {relocated}
+            (PostgreSQL runs as the postgres user, who cannot enter {dataDir}).
+            Remove it with: rm -rf '{relocated}'
+
+            """, cancellationToken);
+        if (created)
+        {
+            log?.WriteLine($"The postgres user cannot enter {dataDir}: PostgreSQL's data goes to {relocated} (see {note})");
+        }
+        else
+        {
+            log?.WriteLine($"PostgreSQL's data for this folder is in {relocated}");
+        }
+
+        return relocated;
+    }
+
+    private static async Task<bool> PostgresUserCanUseAsync(string dir, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync("runuser", ["-u", "postgres", "--", "test", "-w", dir, "-a", "-x", dir], null, cancellationToken);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Stops the server (fast shutdown), keeping the data.</summary>

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Metrics.Storage.Local;
+using Metrics.Testing;
+
+namespace Metrics.Cli.Tests.Up;
+
+/// <summary>
+/// The README's quick start as a newcomer runs it: `git clone`, then `./metrics up` from the clone
+/// (root's home is mode 700, so the postgres user cannot enter it; paths may hold spaces), a token,
+/// an upload of a fixture that ships in the repository, a stop, a second `up` that finds the same
+/// data and token. Every step is the real wrapper script and real processes.
+/// </summary>
+public sealed class NewcomerCloneTests : IDisposable
+{
+    private static readonly TimeSpan BuildAndStart = TimeSpan.FromMinutes(15);
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "metrics-clone-test-" + Guid.NewGuid().ToString("N")[..8]);
+    private string? _clone;
+
+    [Theory]
+    [InlineData("home-mode-700")]
+    [InlineData("path with spaces")]
+    public async Task Up_FreshClone_StartsUploadsStopsAndFindsTheSameDataAgain(string where)
+    {
+        _clone = where == "home-mode-700"
+            ? Path.Combine(CreateFolder(Path.Combine(_scratch, "home"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "metrics")
+            : Path.Combine(CreateFolder(Path.Combine(_scratch, "my projects"), null), "metrics clone");
+        var cloned = await RunAsync("git", ["clone", "--quiet", RepoPaths.Root, _clone], _scratch, TimeSpan.FromMinutes(2));
+        Assert.True(cloned.ExitCode == 0, cloned.Output);
+
+        var ingestPort = LocalPostgres.FreePort();
+        var queryPort = LocalPostgres.FreePort();
+        string[] up = ["./metrics", "up", "--no-demo", "--ingest-port", Text(ingestPort), "--query-port", Text(queryPort)];
+
+        string token;
+        using (var first = await UpStack.StartAsync(_clone, up))
+        {
+            var created = await RunAsync("bash", ["./metrics", "token", "create", "--project", "dev", "--scope", "write"], _clone, TimeSpan.FromMinutes(2));
+            Assert.True(created.ExitCode == 0, created.Output);
+            token = created.StandardOutput.Trim();
+            Assert.StartsWith("mt_", token, StringComparison.Ordinal);
+
+            var fixture = Path.Combine(_clone, "tests", "fixtures", "tensorboard", "basic");
+            var uploaded = await RunAsync("bash", ["./metrics", "upload", "--logdir", fixture, "--token", token], _clone, TimeSpan.FromMinutes(3));
+            Assert.True(uploaded.ExitCode == 0, uploaded.Output);
+            await first.StopAsync();
+        }
+
+        using (var second = await UpStack.StartAsync(_clone, up))
+        {
+            Assert.DoesNotContain("Creating a PostgreSQL cluster", second.Output, StringComparison.Ordinal);
+            await AssertFixtureServedAsync(queryPort, token);
+            await second.StopAsync();
+        }
+    }
+
+    /// <summary>Every run and scalar of basic.expected.json, read back through the REST API.</summary>
+    private static async Task AssertFixtureServedAsync(int queryPort, string token)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{queryPort}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var runs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v1/projects/dev/runs?limit=100", UriKind.Relative)));
+        var ids = runs.RootElement.GetProperty("runs").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("run_id").GetInt64());
+
+        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(RepoPaths.FixtureExpectedJson("basic")));
+        foreach (var run in expected.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!))
+        {
+            Assert.True(ids.ContainsKey(run), $"run {run} missing after the restart; have {string.Join(", ", ids.Keys)}");
+        }
+
+        foreach (var (run, tags) in expected.RootElement.GetProperty("scalars").GetProperty("scalars").EnumerateObject().Select(p => (p.Name, p.Value)))
+        {
+            foreach (var tag in tags.EnumerateObject())
+            {
+                var url = $"/api/v1/runs/{ids[run]}/scalars?tag={Uri.EscapeDataString(tag.Name)}&mode=all";
+                using var series = JsonDocument.Parse(await http.GetStringAsync(new Uri(url, UriKind.Relative)));
+                var steps = series.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64());
+                Assert.Equal(tag.Value.EnumerateArray().Select(p => p[0].GetInt64()), steps);
+            }
+        }
+    }
+
+    private static string CreateFolder(string path, UnixFileMode? mode)
+    {
+        Directory.CreateDirectory(path);
+        if (mode is { } m && OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(path, m);
+        }
+
+        return path;
+    }
+
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<(int ExitCode, string StandardOutput, string Output)> RunAsync(string file, string[] args, string workingDirectory, TimeSpan timeout)
+    {
+        using var process = Process.Start(StartInfo(file, args, workingDirectory)) ?? throw new InvalidOperationException("could not start " + file);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish: {await stdout} {await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, $"{file} {string.Join(' ', args)}: exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+    }
+
+    private static ProcessStartInfo StartInfo(string file, string[] args, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // A newcomer has none of the test run's settings.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("METRICS_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        return info;
+    }
+
+    public void Dispose()
+    {
+        if (_clone is not null)
+        {
+            // PostgreSQL's data lives outside the clone when the postgres user cannot enter it.
+            var relocated = LocalPostgres.RelocatedFolder(Path.Combine(_clone, ".metrics", "postgres"));
+            foreach (var cluster in new[] { relocated, Path.Combine(_clone, ".metrics", "postgres") })
+            {
+                // A failed run may leave the postmaster (detached by pg_ctl) behind: SIGQUIT stops it at once.
+                var pidFile = Path.Combine(cluster, "pgdata", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var postmaster))
+                {
+                    using var quit = Process.Start("kill", ["-QUIT", Text(postmaster)]);
+                    quit.WaitForExit();
+                }
+            }
+
+            foreach (var dir in new[] { relocated, _scratch })
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>`./metrics up` running in the clone, ready once it prints its Ctrl-C line.</summary>
+    private sealed class UpStack : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private UpStack(Process process) => _process = process;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static async Task<UpStack> StartAsync(string clone, string[] args)
+        {
+            var process = Process.Start(StartInfo("bash", args, clone)) ?? throw new InvalidOperationException("could not start ./metrics up");
+            var stack = new UpStack(process);
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void Read(string? line)
+            {
+                if (line is null)
+                {
+                    return;
+                }
+
+                lock (stack._output)
+                {
+                    stack._output.AppendLine(line);
+                }
+
+                if (line.StartsWith("Press Ctrl-C", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+
+            process.OutputDataReceived += (_, e) => Read(e.Data);
+            process.ErrorDataReceived += (_, e) => Read(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var exited = process.WaitForExitAsync();
+            if (await Task.WhenAny(ready.Task, exited, Task.Delay(BuildAndStart)) != ready.Task)
+            {
+                stack.Dispose();
+                Assert.Fail("./metrics up did not become ready:\n" + stack.Output);
+            }
+
+            return stack;
+        }
+
+        /// <summary>Ctrl-C, as a person stops it: everything stops and `up` exits 0.</summary>
+        public async Task StopAsync()
+        {
+            using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(_process.ExitCode == 0, $"up exited {_process.ExitCode}:\n{Output}");
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+    }
+}
