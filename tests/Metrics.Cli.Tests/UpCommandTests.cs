@@ -88,6 +88,13 @@ public sealed class UpCommandTests : IDisposable
             await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
             Assert.True(File.Exists(pidFile), "PostgreSQL is not running under " + _dataDir);
 
+            // The other commands find a stack started with --data-dir by the flag or METRICS_DATA_DIR.
+            var byFlag = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "dev", "--scope", "read", "--data-dir", _dataDir]);
+            Assert.True(byFlag.ExitCode == 0, byFlag.StandardOutput + byFlag.StandardError);
+            Assert.StartsWith("mt_", byFlag.StandardOutput.Trim(), StringComparison.Ordinal);
+            var byEnvironment = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["db", "migrate"], new Dictionary<string, string> { ["METRICS_DATA_DIR"] = _dataDir });
+            Assert.True(byEnvironment.ExitCode == 0, byEnvironment.StandardOutput + byEnvironment.StandardError);
+
             using (var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
