@@ -146,7 +146,8 @@ class Query:
         self.token = token
 
     def get(self, path: str, **params: Any) -> Any:
-        return json.loads(self.get_bytes(path, **params))
+        # "-0" is a float -0.0 (a scalar value), not the integer 0.
+        return json.loads(self.get_bytes(path, **params), parse_int=lambda s: -0.0 if s == "-0" else int(s))
 
     def get_bytes(self, path: str, **params: Any) -> bytes:
         query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})

@@ -262,13 +262,13 @@ class SummaryWriter:
     # Graph, hparams, PR curves, custom scalars ------------------------------------------------------
 
     def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False,
-                  use_strict_trace: bool = True) -> None:
+                  use_strict_trace: bool = True, *, global_step: Any = None, walltime: Optional[float] = None) -> None:
         """Adds the run graph: a ``GraphDef`` message (ours, TensorBoard's or TensorFlow's), its
         serialized bytes, or a torch ``nn.Module`` (traced with ``input_to_model`` when torch's own
         tracer is available, else its module tree)."""
         self._sink.raise_if_broken()
         graph = _graph_bytes(model, input_to_model, verbose, use_strict_trace)
-        self._sink.add_other(("graph", 0, _time(), graph))
+        self._sink.add_other(("graph", to_step(global_step), to_walltime(walltime, _time()), graph))
 
     def add_hparams(self, hparam_dict: Mapping[str, Any], metric_dict: Mapping[str, Any],
                     hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None,
