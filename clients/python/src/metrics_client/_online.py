@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import threading
 import time
+import weakref
 from collections import defaultdict
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -74,12 +76,20 @@ class Connection:
             ("grpc.max_reconnect_backoff_ms", 5_000),
             ("grpc.enable_retries", 0),
         ]
-        if secure:
-            self.channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(), options=options)
-        else:
-            self.channel = grpc.insecure_channel(target, options=options)
+        self._target, self._secure, self._options = target, secure, options
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.project = project or ""
+        self._lock = threading.Lock()
+        self._retired: list = []
+        self._build()
+        _connections.add(self)
+
+    def _build(self) -> None:
+        if self._secure:
+            self.channel = grpc.secure_channel(self._target, grpc.ssl_channel_credentials(), options=self._options)
+        else:
+            self.channel = grpc.insecure_channel(self._target, options=self._options)
+        self.generation = _fork_generation
         self.open_run = self.channel.unary_unary(
             "/metrics.v1.Ingest/OpenRun",
             request_serializer=ingest_pb2.OpenRunRequest.SerializeToString,
@@ -89,8 +99,31 @@ class Connection:
             request_serializer=lambda data: data,
             response_deserializer=ingest_pb2.WriteResponse.FromString)
 
+    def renew_if_stale(self, seen_generation: int, failures: int) -> None:
+        """A channel that was connecting while the process forked can stay broken in the parent; so
+        can one after repeated failures. A failed stream asks for a fresh channel in those cases."""
+        with self._lock:
+            if self.generation != _fork_generation or (failures >= 3 and seen_generation == self.generation):
+                self._retired.append(self.channel)
+                self._build()
+                self.generation = _fork_generation if failures < 3 else self.generation + 1_000_000
+
     def close(self) -> None:
-        self.channel.close()
+        for channel in [*self._retired, self.channel]:
+            channel.close()
+
+
+_connections: "weakref.WeakSet[Connection]" = weakref.WeakSet()
+_fork_generation = 0
+
+
+def _after_fork_in_parent() -> None:
+    global _fork_generation
+    _fork_generation += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_parent=_after_fork_in_parent)
 
 
 class _Stream:
@@ -174,8 +207,10 @@ class OnlineSink(Sink):
 
     def _connection_loop(self) -> None:
         backoff = 0.1
+        failures = 0
         while not self._stop.is_set():
             stream = _Stream()
+            generation = self.connection.generation
             try:
                 opened = self.connection.open_run(self._open_request(), metadata=self.connection.metadata, timeout=15)
                 self._after_open(opened)
@@ -184,6 +219,7 @@ class OnlineSink(Sink):
                     if response.HasField("resume"):
                         self._on_resume(stream, response.resume.last_committed_seq)
                         backoff = 0.1
+                        failures = 0
                     elif response.HasField("ack"):
                         self.store.acknowledge(response.ack.seq)
             except grpc.RpcError as error:
@@ -206,6 +242,8 @@ class OnlineSink(Sink):
             if self._stop.is_set():
                 break
             self._reconnects += 1
+            failures += 1
+            self.connection.renew_if_stale(generation, failures)
             self._stop.wait(backoff * random.uniform(0.8, 1.2))
             backoff = min(backoff * 2, 5.0)
 
