@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
@@ -121,8 +122,6 @@ class Sink:
             self._sealed_count += 1
 
     def wait_drained(self, count: int, deadline: Optional[float]) -> bool:
-        import time
-
         with self._drained:
             while self._drained_count < count:
                 if self._thread is None or not self._thread.is_alive():
@@ -137,9 +136,8 @@ class Sink:
 
     def _drain_loop(self) -> None:
         while True:
-            woken = self.wake.wait(self.flush_secs)
+            self.wake.wait(self.flush_secs)
             self.wake.clear()
-            del woken
             with self.lock:
                 self._seal_locked()
                 chunks = list(self._sealed)
@@ -159,8 +157,6 @@ class Sink:
                 return
 
     def stop_draining(self, deadline: float) -> None:
-        import time
-
         with self.lock:
             self._seal_locked()
             self._closing = True

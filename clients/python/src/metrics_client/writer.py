@@ -113,10 +113,12 @@ class SummaryWriter:
         self._max_memory_bytes = max_memory_bytes
         server = server if server is not None else os.environ.get("METRICS_SERVER") or None
         if offline is None:
-            offline = os.environ.get("METRICS_OFFLINE", "").strip().lower() in _TRUE or server is None
+            offline = os.environ.get("METRICS_OFFLINE", "").strip().lower() in _TRUE
             if server is None and not offline:
+                log.warning("metrics_client: no server (server= or METRICS_SERVER): writing TensorBoard event "
+                            "files to %s; `metrics upload` sends them later", self.log_dir)
                 offline = True
-        if server is None and offline is False:
+        if server is None and not offline:
             raise ValueError("online mode needs a server: pass server= or set METRICS_SERVER")
         self.offline = bool(offline)
         self._lock = threading.Lock()
