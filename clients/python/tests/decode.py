@@ -102,13 +102,12 @@ def histogram_as_tensorboard_shows(values: np.ndarray, edges) -> list:
 def pr_curve_reference(labels, predictions, thresholds: int) -> list:
     """TP, FP, TN, FN, precision, recall per threshold, counted point by point."""
     bucket = [math.floor(p * (thresholds - 1)) for p in predictions]
-    rows = [[], [], [], [], [], []]
-    positives = sum(1 for l in labels if l)
+    positives = sum(1 for label in labels if label)
     negatives = len(labels) - positives
+    columns = []
     for t in range(thresholds):
-        tp = sum(1 for l, b in zip(labels, bucket) if l and b >= t)
-        fp = sum(1 for l, b in zip(labels, bucket) if not l and b >= t)
+        tp = sum(1 for label, b in zip(labels, bucket) if label and b >= t)
+        fp = sum(1 for label, b in zip(labels, bucket) if not label and b >= t)
         tn, fn = negatives - fp, positives - tp
-        rows[0].append(tp); rows[1].append(fp); rows[2].append(tn); rows[3].append(fn)
-        rows[4].append(tp / max(1e-7, tp + fp)); rows[5].append(tp / max(1e-7, tp + fn))
-    return [[float32(v) for v in row] for row in rows]
+        columns.append((tp, fp, tn, fn, tp / max(1e-7, tp + fp), tp / max(1e-7, tp + fn)))
+    return [[float32(column[row]) for column in columns] for row in range(6)]

@@ -102,7 +102,8 @@ def _log_basic_fixture_inputs(writer: SummaryWriter, run: str) -> None:
     png = _fixture_png()
     if run == "train":
         graph = graph_pb2.GraphDef()
-        for name, op, inputs in [("x", "Placeholder", []), ("w", "VariableV2", []), ("mm", "MatMul", ["x", "w"]), ("act", "Sigmoid", ["mm"])]:
+        nodes = [("x", "Placeholder", []), ("w", "VariableV2", []), ("mm", "MatMul", ["x", "w"]), ("act", "Sigmoid", ["mm"])]
+        for name, op, inputs in nodes:
             graph.node.add(name=name, op=op, input=inputs)
         writer.add_graph(graph, walltime=WALL)
     text_metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(
@@ -124,8 +125,8 @@ def _log_basic_fixture_inputs(writer: SummaryWriter, run: str) -> None:
             images = tensor_pb2.TensorProto(
                 dtype=types_pb2.DT_STRING, string_val=[b"1", b"1", png, png],
                 tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=4)]))
-            writer.add_summary(summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="images/sample", metadata=image_metadata, tensor=images)]),
-                               step, walltime=wall)
+            value = summary_pb2.Summary.Value(tag="images/sample", metadata=image_metadata, tensor=images)
+            writer.add_summary(summary_pb2.Summary(value=[value]), step, walltime=wall)
 
 
 def test_basic_fixture_inputs_export_as_the_reference(stack, writer_args, tmp_path):

@@ -147,7 +147,9 @@ def test_add_image_and_add_images_pixels(stack, writer_args):
         assert (_blob(stack, width), _blob(stack, height)) == (str(image.shape[1]).encode(), str(image.shape[0]).encode())
         return image
 
-    as_uint8 = lambda a: (a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)  # noqa: E731 - torch's scaling
+    def as_uint8(a):  # torch's scaling of float images
+        return (a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
+
     np.testing.assert_array_equal(pixels("chw"), as_uint8(chw.transpose(1, 2, 0)))
     np.testing.assert_array_equal(pixels("rgba"), hwc_rgba)
     np.testing.assert_array_equal(pixels("gray"), np.stack([as_uint8(gray)] * 3, axis=2))
