@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -115,8 +116,11 @@ class Service:
     def _ready(self) -> bool:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.name} exited: {self.log_path.read_text(errors='replace')[-4000:]}")
+        tls = "METRICS_TLS_CERT" in self.env
+        context = ssl._create_unverified_context() if tls else None  # only asks "is it up?"
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{self.http_port}/health/ready"
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/health/ready", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2, context=context) as response:
                 return response.status == 200
         except (urllib.error.URLError, ConnectionError, OSError):
             return False
