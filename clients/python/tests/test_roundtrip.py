@@ -236,3 +236,15 @@ def test_add_figure_renders_matplotlib_figures(stack, writer_args):
     assert ((image[:, :, 0] > 200) & (image[:, :, 1] < 80)).any()  # the red line
     (width, height, png) = stack.query.blobs(run, "two")["blobs"][0]
     assert decode_png(_blob(stack, png)).shape == (40, 80, 4)
+
+
+def test_blobs_over_one_mebibyte_travel_as_chunks(stack, writer_args):
+    noise = np.random.default_rng(9).integers(0, 256, (700, 700, 3), dtype=np.uint8)  # PNG of about 1.5 MB
+    with SummaryWriter("rt/large", **writer_args) as writer:
+        writer.add_image("noise", noise, 0, dataformats="HWC")
+        writer.add_scalar("after", 1.0, 0)
+    run = stack.query.run_id("rt/large")
+    (_, _, png) = stack.query.blobs(run, "noise")["blobs"][0]
+    assert png["size"] > 1 << 20
+    np.testing.assert_array_equal(decode_png(_blob(stack, png)), noise)
+    assert stack.query.scalars(run, "after")["values"] == [1.0]
