@@ -9,6 +9,7 @@ import pytest
 
 from stack import free_port, wait_until
 from metrics_client import SummaryWriter, SummaryWriterError
+from metrics_client._online import MAX_BATCH_BYTES
 
 
 def _writers_points(stack, run_id):
@@ -26,7 +27,8 @@ def _assert_series(stack, run_name, tag, count, value_of):
 def test_kill9_of_ingest_three_times_stores_every_point_once(stack, writer_args):
     total, chunks = 200_000, 10
     per_chunk = total // chunks
-    with SummaryWriter("res/kill9", max_queue=1000, **writer_args) as writer:
+    memory_limit = 1 << 20
+    with SummaryWriter("res/kill9", max_queue=1000, max_memory_bytes=memory_limit, **writer_args) as writer:
         for chunk in range(chunks):
             for step in range(chunk * per_chunk, (chunk + 1) * per_chunk):
                 writer.add_scalar("loss", step, step)
@@ -38,6 +40,9 @@ def test_kill9_of_ingest_three_times_stores_every_point_once(stack, writer_args)
         stats = writer.statistics()
     assert stats.reconnects >= 3
     assert stats.acknowledged == stats.last_sequence
+    # Memory stayed bounded (the limit plus the batch being added); the journal took the rest.
+    assert stats.peak_memory_bytes <= memory_limit + MAX_BATCH_BYTES
+    assert stats.batches_spilled > 0 and stats.journal_batches == 0
     run_id = _assert_series(stack, "res/kill9", "loss", total, float)
     assert _writers_points(stack, run_id) == total  # exactly once: no batch stored twice
 

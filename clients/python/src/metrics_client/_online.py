@@ -310,7 +310,7 @@ class OnlineSink(Sink):
                 points_added=self.points_added + len(self.scalars) + len(self.others),
                 last_sequence=store.last_seq, acknowledged=store.acknowledged,
                 memory_bytes=store.memory_bytes, peak_memory_bytes=store.peak_memory_bytes,
-                journal_batches=len(store.journal), journal_bytes=store.journal.bytes,
+                journal_batches=len(store.journal), journal_bytes=store.journal.bytes, batches_spilled=store.spilled,
                 batches_sent=self._batches_sent, batches_resent=self._batches_resent,
                 reconnects=self._reconnects, connected=store.connected, fault=self.fault)
 
