@@ -14,7 +14,11 @@ missing=()
 "$python" -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
 "$python" -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
 "$python" -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+"$python" -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)  # add_figure's test
 "$python" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+# pip builds the package offline (--no-build-isolation) with the system's setuptools and wheel.
+"$python" -c 'import setuptools' 2>/dev/null || missing+=(python3-setuptools)
+"$python" -c 'import wheel' 2>/dev/null || missing+=(python3-wheel)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ "${#missing[@]}" -gt 0 ]; then

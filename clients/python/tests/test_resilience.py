@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from stack import free_port, wait_until
 from metrics_client import SummaryWriter, SummaryWriterError
+from metrics_client._online import MAX_BATCH_BYTES
 
 
 def _writers_points(stack, run_id):
@@ -26,7 +29,8 @@ def _assert_series(stack, run_name, tag, count, value_of):
 def test_kill9_of_ingest_three_times_stores_every_point_once(stack, writer_args):
     total, chunks = 200_000, 10
     per_chunk = total // chunks
-    with SummaryWriter("res/kill9", max_queue=1000, **writer_args) as writer:
+    memory_limit = 1 << 20
+    with SummaryWriter("res/kill9", max_queue=1000, max_memory_bytes=memory_limit, **writer_args) as writer:
         for chunk in range(chunks):
             for step in range(chunk * per_chunk, (chunk + 1) * per_chunk):
                 writer.add_scalar("loss", step, step)
@@ -38,6 +42,9 @@ def test_kill9_of_ingest_three_times_stores_every_point_once(stack, writer_args)
         stats = writer.statistics()
     assert stats.reconnects >= 3
     assert stats.acknowledged == stats.last_sequence
+    # Memory stayed bounded (the limit plus the batch being added); the journal took the rest.
+    assert stats.peak_memory_bytes <= memory_limit + MAX_BATCH_BYTES
+    assert stats.batches_spilled > 0 and stats.journal_batches == 0
     run_id = _assert_series(stack, "res/kill9", "loss", total, float)
     assert _writers_points(stack, run_id) == total  # exactly once: no batch stored twice
 
@@ -128,3 +135,28 @@ def test_purge_step_supersedes_later_points_as_a_restart(stack, writer_args):
     series = stack.query.scalars(run_id, "loss")
     assert series["steps"] == list(range(80))
     assert series["values"] == [1.0] * 60 + [2.0] * 20
+
+
+def test_journal_left_by_a_crashed_job_is_sent_by_the_next_writer_of_the_run(stack, writer_args, journal):
+    # A job logs through an outage (its batches go to the journal) and dies without closing.
+    script = f"""
+import os
+from metrics_client import SummaryWriter
+w = SummaryWriter("res/crashed", server="http://127.0.0.1:{free_port()}", journal_dir={str(journal)!r})
+for step in range(700):
+    w.add_scalar("loss", step, step)
+w.flush(timeout=1)
+assert w.statistics().journal_batches > 0
+os._exit(9)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("METRICS_")}
+    crashed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert crashed.returncode == 9, crashed.stderr
+    (folder,) = [p.parent for p in journal.rglob("*.seg")][:1]
+    # The restarted job (a new writer id) finds the dead process's journal and sends it.
+    with SummaryWriter("res/crashed", **writer_args) as restarted:
+        for step in range(700, 1000):
+            restarted.add_scalar("loss", step, step)
+    run_id = _assert_series(stack, "res/crashed", "loss", 1000, float)
+    assert _writers_points(stack, run_id) == 1000
+    assert not folder.exists()

@@ -215,3 +215,36 @@ def test_add_hparams_sub_run_as_torch(stack, writer_args):
     table = stack.query.get("/api/v1/projects/pytest/hparams", prefix="rt/hp/")
     (row,) = table["runs"]
     assert row["metrics"]["hparam/accuracy"]["value"] == 0.875
+
+
+def test_add_figure_renders_matplotlib_figures(stack, writer_args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(2, 1.5), dpi=50)
+    plt.plot([0, 1, 2], [0, 1, 0], color="red")
+    with SummaryWriter("rt/figure", **writer_args) as writer:
+        writer.add_figure("plot", figure, 0)
+        writer.add_figure("two", [plt.figure(figsize=(1, 1), dpi=40) for _ in range(2)], 1)
+    assert not plt.fignum_exists(figure.number)  # close=True
+    run = stack.query.run_id("rt/figure")
+    (width, height, png) = stack.query.blobs(run, "plot")["blobs"][0]
+    image = decode_png(_blob(stack, png))
+    assert image.shape == (75, 100, 4)
+    assert ((image[:, :, 0] > 200) & (image[:, :, 1] < 80)).any()  # the red line
+    (width, height, png) = stack.query.blobs(run, "two")["blobs"][0]
+    assert decode_png(_blob(stack, png)).shape == (40, 80, 4)
+
+
+def test_blobs_over_one_mebibyte_travel_as_chunks(stack, writer_args):
+    noise = np.random.default_rng(9).integers(0, 256, (700, 700, 3), dtype=np.uint8)  # PNG of about 1.5 MB
+    with SummaryWriter("rt/large", **writer_args) as writer:
+        writer.add_image("noise", noise, 0, dataformats="HWC")
+        writer.add_scalar("after", 1.0, 0)
+    run = stack.query.run_id("rt/large")
+    (_, _, png) = stack.query.blobs(run, "noise")["blobs"][0]
+    assert png["size"] > 1 << 20
+    np.testing.assert_array_equal(decode_png(_blob(stack, png)), noise)
+    assert stack.query.scalars(run, "after")["values"] == [1.0]

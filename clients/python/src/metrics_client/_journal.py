@@ -1,27 +1,84 @@
 """The on-disk journal of batches the server has not acknowledged yet.
 
 ``<root>/<key>/NNNNNNNNNN.seg``: append-only records ``[u32 length][u32 CRC-32][u64 seq][batch]``
-(length and CRC cover seq and batch), the layout of the C# SDK. A segment is deleted once every
-batch in it is acknowledged, the folder when nothing is left; a torn or damaged tail found on
-open is cut off.
+(length and CRC cover seq and batch), the layout of the C# SDK, beside ``owner.json`` (run, writer
+id, host, pid). A segment is deleted once every batch in it is acknowledged, the folder when
+nothing is left; a torn or damaged tail found on open is cut off.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
+import socket
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 _HEADER = struct.Struct("<IIQ")
+OWNER_FILE = "owner.json"
 _SEGMENT_BYTES = 32 << 20
 
 
 def default_root() -> Path:
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(cache) / "metrics" / "journal"
+
+
+def owner_of(pid: Optional[int] = None, **fields: str) -> dict:
+    """What ``owner.json`` records: the run, writer id, host and process that wrote the journal."""
+    return {**fields, "host": socket.gethostname(), "pid": os.getpid() if pid is None else pid}
+
+
+def orphans(root: Path, run_name: str) -> list[tuple[Path, dict]]:
+    """Journal folders of ``run_name`` left by dead processes of this host (a crashed job): a new writer
+    of the run sends them under their own writer ids."""
+    found = []
+    for owner_file in sorted(Path(root).glob(f"*/{OWNER_FILE}")):
+        try:
+            owner = json.loads(owner_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if owner.get("run") != run_name or owner.get("host") != socket.gethostname() or owner.get("pid") == os.getpid():
+            continue
+        if _process_alive(int(owner.get("pid", 0))):
+            continue
+        found.append((owner_file.parent, owner))
+    return found
+
+
+def claim(folder: Path):
+    """An exclusive lock on a journal folder (held while its batches are sent), or None if another
+    process holds it."""
+    try:
+        handle = open(folder / OWNER_FILE, "rb")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    if not (folder / OWNER_FILE).exists():  # sent and deleted by the previous holder
+        handle.close()
+        return None
+    return handle
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def folder_for(root: Path, run_name: str, writer_id: str) -> Path:
@@ -39,8 +96,9 @@ class _Location:
 class Journal:
     """Batches by seq on disk. Not thread-safe: the owner (PendingBatches) holds its lock."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, owner: Optional[dict] = None) -> None:
         self.folder = Path(folder)
+        self._owner = owner
         self._index: dict[int, _Location] = {}
         self._segment_max: dict[int, int] = {}
         self._current: int | None = None
@@ -51,6 +109,8 @@ class Journal:
         """Reads the segments on disk, cutting torn tails; returns the seqs found, ascending."""
         if not self.folder.is_dir():
             return []
+        if self._owner is not None:  # this process owns the folder now: not an orphan for others
+            (self.folder / OWNER_FILE).write_text(json.dumps(self._owner), encoding="utf-8")
         for path in sorted(self.folder.glob("*.seg")):
             number = int(path.stem)
             valid = 0
@@ -85,7 +145,10 @@ class Journal:
         """Appends batches and fsyncs once."""
         if not items:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self._owner is not None:
+                (self.folder / OWNER_FILE).write_text(json.dumps(self._owner), encoding="utf-8")
         for seq, data in items:
             if self._file is None or self._file.tell() >= _SEGMENT_BYTES:
                 self._open_next()
@@ -127,6 +190,7 @@ class Journal:
         if not self._index:
             self.bytes = 0
             try:
+                (self.folder / OWNER_FILE).unlink(missing_ok=True)
                 self.folder.rmdir()
             except OSError:
                 pass

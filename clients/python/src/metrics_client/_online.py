@@ -22,7 +22,7 @@ import grpc
 import numpy as np
 
 from ._encoding import varint
-from ._journal import Journal, folder_for
+from ._journal import Journal, folder_for, owner_of
 from ._migrate import BLOBS, SCALAR, TENSOR, Point, migrate
 from ._pending import PendingBatches
 from ._proto.metrics.v1 import ingest_pb2
@@ -151,7 +151,9 @@ class OnlineSink(Sink):
         self.connection = connection
         self.writer_id = writer_id
         self.journal_directory = folder_for(journal_root, run_name, writer_id)
-        self.store = PendingBatches(Journal(self.journal_directory), max_memory_bytes)
+        owner = owner_of(run=run_name, writer_id=writer_id)
+        self.store = PendingBatches(Journal(self.journal_directory, owner), max_memory_bytes)
+        self.claim = None  # the lock on an adopted journal (SummaryWriter._adopt_orphans)
         recovered = self.store.recover()
         if recovered:
             log.warning("metrics_client: run %s, writer %s: %d batches found in the journal %s are sent first",
@@ -310,7 +312,7 @@ class OnlineSink(Sink):
                 points_added=self.points_added + len(self.scalars) + len(self.others),
                 last_sequence=store.last_seq, acknowledged=store.acknowledged,
                 memory_bytes=store.memory_bytes, peak_memory_bytes=store.peak_memory_bytes,
-                journal_batches=len(store.journal), journal_bytes=store.journal.bytes,
+                journal_batches=len(store.journal), journal_bytes=store.journal.bytes, batches_spilled=store.spilled,
                 batches_sent=self._batches_sent, batches_resent=self._batches_resent,
                 reconnects=self._reconnects, connected=store.connected, fault=self.fault)
 
@@ -345,6 +347,8 @@ class OnlineSink(Sink):
         self._connection_thread.join(max(1.0, deadline - time.monotonic()))
         self.store.spill_all()
         self.store.journal.close()
+        if self.claim is not None:
+            self.claim.close()
         pending = self.store.pending()
         if pending:
             log.warning("metrics_client: run %s closed with %d batches not acknowledged; they stay in %s and are "

@@ -33,6 +33,7 @@ class Statistics:
     peak_memory_bytes: int
     journal_batches: int
     journal_bytes: int
+    batches_spilled: int
     batches_sent: int
     batches_resent: int
     reconnects: int

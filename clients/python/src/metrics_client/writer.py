@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _summaries
-from ._journal import default_root
+from ._journal import claim, default_root, orphans
 from ._offline import OfflineSink
 from ._online import Connection, OnlineSink
 from ._proto.tensorboard import graph_pb2, summary_pb2
@@ -144,6 +144,9 @@ class SummaryWriter:
             self._sink = OnlineSink(
                 self._connection, self.run_name, self.writer_id, self._writer_id_is_new, self._journal_root,
                 max_queue, flush_secs, max_memory_bytes, restart_at_step=self.purge_step)
+        self._adopted: list[Sink] = []
+        if not self.offline:
+            self._adopt_orphans(self.run_name)
         _open_writers.add(self)
 
     # torch's helpers ------------------------------------------------------------------------------
@@ -404,7 +407,22 @@ class SummaryWriter:
 
     def _sinks(self) -> list[Sink]:
         with self._lock:
-            return [self._sink, *self._sub_sinks.values()]
+            return [self._sink, *self._sub_sinks.values(), *self._adopted]
+
+    def _adopt_orphans(self, run: str) -> None:
+        """Sends the journals a crashed process of this host left for ``run`` (under their writer ids)."""
+        for folder, owner in orphans(self._journal_root, run):
+            if owner.get("writer_id") == self.writer_id:
+                continue  # this writer's own journal (a pinned id): its sink recovered it
+            handle = claim(folder)
+            if handle is None:
+                continue
+            sink = OnlineSink(self._connection, run, str(owner.get("writer_id")), False, self._journal_root,
+                              self.max_queue, self.flush_secs, self._max_memory_bytes)
+            sink.claim = handle
+            log.warning("metrics_client: run %s: sending the journal %s left by process %s (writer %s)",
+                        run, folder, owner.get("pid"), owner.get("writer_id"))
+            self._adopted.append(sink)
 
     def _add_values(self, tag: str, global_step: Any, walltime: Optional[float], build: Any) -> None:
         if not isinstance(tag, str):
@@ -433,6 +451,9 @@ class SummaryWriter:
             self._sub_sinks[suffix] = sink
         if previous is not None:
             previous.close(self.close_timeout)
+        if not self.offline and previous is None:
+            with self._lock:
+                self._adopt_orphans(sink.run_name)
         return sink
 
 
