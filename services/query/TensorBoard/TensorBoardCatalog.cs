@@ -14,7 +14,7 @@ namespace Metrics.Query.TensorBoard;
 /// experiments (allowed projects), their runs, plugins and series. Only series with points are
 /// listed, as TensorBoard lists only time series it holds data for.
 /// </summary>
-internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<TensorBoardOptions> options)
+internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, LastWallTimes lastWallTimes, IOptions<TensorBoardOptions> options)
 {
     /// <summary>The projects experiment <paramref name="experimentId"/> serves; NOT_FOUND for a project that does not exist or is not served.</summary>
     public async Task<TensorBoardExperiment> ExperimentAsync(string experimentId, CancellationToken cancellationToken)
@@ -30,7 +30,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
             """
             SELECT project_id, name, created_at FROM projects
             WHERE $1::text[] IS NULL OR name = ANY($1)
-            ORDER BY name
+            ORDER BY name COLLATE "C"
             """);
         command.Parameters.Add(TextArray(names));
         var projects = new List<TensorBoardProject>();
@@ -71,7 +71,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
                 WHERE s.run_id = r.run_id AND s.point_count > 0
             ) st
             WHERE p.project_id = ANY($1) AND st.start_time IS NOT NULL
-            ORDER BY p.name, r.name
+            ORDER BY p.name COLLATE "C", r.name COLLATE "C"
             """);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = experiment.ProjectIds });
         var runs = new List<(string, double)>();
@@ -89,7 +89,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT DISTINCT s.plugin_name
+            SELECT DISTINCT s.plugin_name COLLATE "C"
             FROM runs r JOIN series s ON s.run_id = r.run_id
             WHERE r.project_id = ANY($1) AND s.point_count > 0
             ORDER BY 1
@@ -108,7 +108,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
     /// <summary>
     /// The series of one data class that pass <paramref name="filter"/>, by run and tag. When
     /// <paramref name="listing"/>, also each one's max wall time (scalars and tensors: of the last
-    /// step, one seek; blob sequences: over every point, with the longest point's length).
+    /// step, <see cref="LastWallTimes"/>; blob sequences: over every point, with the longest point's length).
     /// </summary>
     public async Task<List<TensorBoardSeries>> SeriesAsync(TensorBoardExperiment experiment, SeriesFilter filter, short dataClass, bool listing, CancellationToken cancellationToken)
     {
@@ -117,14 +117,11 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
             return [];
         }
 
-        var extent = !listing
-            ? "SELECT 0::float8 AS max_wall_time, 0::bigint AS max_length"
-            : dataClass switch
-            {
-                DataClasses.Scalar => "SELECT x.wall_time AS max_wall_time, 1::bigint AS max_length FROM scalar_points x WHERE x.series_id = s.series_id ORDER BY x.step DESC LIMIT 1",
-                DataClasses.Tensor => "SELECT x.wall_time AS max_wall_time, 1::bigint AS max_length FROM tensor_points x WHERE x.series_id = s.series_id ORDER BY x.step DESC LIMIT 1",
-                _ => "SELECT max(x.wall_time) AS max_wall_time, max(cardinality(x.blob_keys))::bigint AS max_length FROM blob_points x WHERE x.series_id = s.series_id",
-            };
+        // Blob series are short (images, audio, graphs): their extent is read with them; the last
+        // wall times of scalars and tensors come from LastWallTimes below.
+        var extent = listing && dataClass == DataClasses.BlobSequence
+            ? "SELECT max(x.wall_time) AS max_wall_time, max(cardinality(x.blob_keys))::bigint AS max_length FROM blob_points x WHERE x.series_id = s.series_id"
+            : "SELECT NULL::float8 AS max_wall_time, NULL::bigint AS max_length";
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT p.project_id, p.name, r.run_id, r.name, r.data_version, r.rewrite_version,
@@ -137,7 +134,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
             WHERE p.project_id = ANY($1) AND s.data_class = $2 AND s.plugin_name = $3 AND s.point_count > 0
               AND ($4::text[] IS NULL OR (CASE WHEN $5 THEN p.name || '/' || r.name ELSE r.name END) = ANY($4))
               AND ($6::text[] IS NULL OR s.tag = ANY($6))
-            ORDER BY p.name, r.name, s.tag
+            ORDER BY p.name COLLATE "C", r.name COLLATE "C", s.tag COLLATE "C"
             """);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = experiment.ProjectIds });
         command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = dataClass });
@@ -167,6 +164,15 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, IOptions<T
                 maxStep,
                 reader.IsDBNull(13) ? 0 : reader.GetDouble(13),
                 reader.IsDBNull(14) ? 0 : reader.GetInt64(14)));
+        }
+
+        if (listing && dataClass != DataClasses.BlobSequence)
+        {
+            var wallTimes = await lastWallTimes.GetAsync(series, dataClass, cancellationToken);
+            for (var i = 0; i < series.Count; i++)
+            {
+                series[i] = series[i] with { MaxWallTime = wallTimes[i] };
+            }
         }
 
         return series;

@@ -12,6 +12,7 @@ internal static class TensorBoardProviderBuilderExtensions
         builder.Services.AddOptions<TensorBoardOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<TensorBoardCatalog>();
+        builder.Services.AddSingleton<LastWallTimes>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = TryGet(context.Configuration);

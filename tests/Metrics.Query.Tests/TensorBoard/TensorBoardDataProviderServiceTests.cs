@@ -205,12 +205,15 @@ public sealed class TensorBoardDataProviderServiceTests(TensorBoardProviderFixtu
         Assert.Equal([0L, 1], (await ReadScalarsAsync("tb-live", "training", "loss", 1000)).Step);
         var listed = await fixture.Client.ListRunsAsync(new ListRunsRequest { ExperimentId = "tb-live" });
         Assert.Equal(["training"], listed.Runs.Select(r => r.Name));
+        var before = (await fixture.Client.ListScalarsAsync(new ListScalarsRequest { ExperimentId = "tb-live", PluginFilter = Plugin("scalars") })).Runs.Single().Tags.Single().Metadata;
+        Assert.Equal((1L, 1001.0), (before.MaxStep, before.MaxWallTime));
 
         await WriteAsync(run, Scalars(run, ["loss"], 2, [1]));
         var next = await ReadScalarsAsync("tb-live", "training", "loss", 1000);
         Assert.Equal([0L, 1, 2], next.Step);
         Assert.Equal(1f, next.Value[^1]);
-        Assert.Equal(2, (await fixture.Client.ListScalarsAsync(new ListScalarsRequest { ExperimentId = "tb-live", PluginFilter = Plugin("scalars") })).Runs.Single().Tags.Single().Metadata.MaxStep);
+        var after = (await fixture.Client.ListScalarsAsync(new ListScalarsRequest { ExperimentId = "tb-live", PluginFilter = Plugin("scalars") })).Runs.Single().Tags.Single().Metadata;
+        Assert.Equal((2L, 1002.0), (after.MaxStep, after.MaxWallTime));
     }
 
     [Fact]
