@@ -10,7 +10,7 @@ internal static class TensorBoardProviderBuilderExtensions
     public static WebApplicationBuilder AddTensorBoardProvider(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TensorBoardOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc().AddServiceOptions<TensorBoardDataProviderService>(o => o.Interceptors.Add<DatabaseFaultInterceptor>());
         builder.Services.AddSingleton<TensorBoardCatalog>();
         builder.Services.AddSingleton<LastWallTimes>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
