@@ -143,17 +143,26 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, LastWallTi
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = experiment.PrefixesRuns });
         command.Parameters.Add(TextArray(filter.Tags));
         var series = new List<TensorBoardSeries>();
+        // Series of a plugin mostly share their metadata (a sweep's 10,000 scalars have one): one
+        // message each, referenced by every entry (the response is only serialized).
+        var shared = new Dictionary<(ByteString Content, string DisplayName, string Description), SummaryMetadata>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var tag = reader.GetString(7);
-            var metadata = new SummaryMetadata
+            var key = (ByteString.CopyFrom(reader.GetFieldValue<byte[]>(8)), reader.GetString(9), reader.GetString(10));
+            if (!shared.TryGetValue(key, out var metadata))
             {
-                PluginData = new SummaryMetadata.Types.PluginData { PluginName = filter.PluginName, Content = ByteString.CopyFrom(reader.GetFieldValue<byte[]>(8)) },
-                DisplayName = reader.GetString(9),
-                SummaryDescription = reader.GetString(10),
-                DataClass = (DataClass)dataClass,
-            };
+                metadata = new SummaryMetadata
+                {
+                    PluginData = new SummaryMetadata.Types.PluginData { PluginName = filter.PluginName, Content = key.Item1 },
+                    DisplayName = key.Item2,
+                    SummaryDescription = key.Item3,
+                    DataClass = (DataClass)dataClass,
+                };
+                shared.Add(key, metadata);
+            }
+
             var maxStep = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
             var reference = new SeriesRef(reader.GetInt64(2), reader.GetInt64(6), tag, dataClass, filter.PluginName, reader.GetInt64(11), reader.GetInt64(4), reader.GetInt64(5));
             series.Add(new TensorBoardSeries(
