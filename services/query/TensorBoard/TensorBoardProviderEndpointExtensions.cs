@@ -7,7 +7,7 @@ namespace Metrics.Query.TensorBoard;
 /// Maps tensorboard.data.TensorBoardDataProvider when its port is configured, reachable on that
 /// port only; every other endpoint answers 404 there.
 /// </summary>
-internal static class TensorBoardProviderEndpointExtensions
+internal static partial class TensorBoardProviderEndpointExtensions
 {
     public static WebApplication MapTensorBoardProvider(this WebApplication app)
     {
@@ -29,8 +29,13 @@ internal static class TensorBoardProviderEndpointExtensions
             await next(context);
         });
         app.MapGrpcService<TensorBoardDataProviderService>();
+        var settings = options.Value;
+        LogServing(app.Logger, settings.Port!.Value, settings.Listen, settings.AllowedProjects is null ? TensorBoardOptions.AllProjects : string.Join(",", settings.AllowedProjects.Order(StringComparer.Ordinal)));
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TensorBoard data provider (no authentication) on port {Port} ({Listen}), serving projects {Projects}")]
+    private static partial void LogServing(ILogger logger, int port, string listen, string projects);
 
     /// <summary>Bad settings are reported by ValidateOnStart as one clear line, not here.</summary>
     private static bool TryEnabled(IOptions<TensorBoardOptions> options)
