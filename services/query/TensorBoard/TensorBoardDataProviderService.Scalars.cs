@@ -5,7 +5,7 @@ using Metrics.Query.Tags;
 
 namespace Metrics.Query.TensorBoard;
 
-/// <summary>ListScalars and ReadScalars: the REST scalar read path (block summaries for long series), values as float32.</summary>
+/// <summary>ListScalars and ReadScalars: the REST scalar read path (block summaries for long series), values as float32; num_points 1 by seeks.</summary>
 internal sealed partial class TensorBoardDataProviderService
 {
     public override async Task<ListScalarsResponse> ListScalars(ListScalarsRequest request, ServerCallContext context)
@@ -35,7 +35,9 @@ internal sealed partial class TensorBoardDataProviderService
         var experiment = await catalog.ExperimentAsync(request.ExperimentId, context.CancellationToken);
         var series = await catalog.SeriesAsync(experiment, filter, DataClasses.Scalar, listing: false, context.CancellationToken);
         var query = new ScalarQuery(long.MinValue, long.MaxValue, TensorBoardDownsample.ScalarMaxPoints(numPoints), AllPoints: false, ScalarAxis.Step, Csv: false);
-        var read = numPoints == 0 || series.Count == 0 ? [] : await scalars.ReadManyAsync([.. series.Select(s => s.Series)], query, context.CancellationToken);
+        var read = numPoints == 0 || series.Count == 0 ? []
+            : numPoints == 1 ? await ReadLastPointsAsync(series, context.CancellationToken)
+            : await scalars.ReadManyAsync([.. series.Select(s => s.Series)], query, context.CancellationToken);
         var response = new ReadScalarsResponse();
         var index = 0;
         foreach (var (run, runSeries) in ByRun(series))
@@ -63,5 +65,30 @@ internal sealed partial class TensorBoardDataProviderService
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// num_points 1 is TensorBoard's read_last_scalars (hparams, the time-series cards' latest
+    /// values), often over every series of an experiment: one index seek per series, not every point.
+    /// </summary>
+    private async Task<ScalarSeries[]> ReadLastPointsAsync(List<TensorBoardSeries> series, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT s.id, x.step, x.wall_time, x.value
+            FROM unnest($1::bigint[]) AS s(id)
+            CROSS JOIN LATERAL (SELECT p.step, p.wall_time, p.value FROM scalar_points p WHERE p.series_id = s.id ORDER BY p.step DESC LIMIT 1) x
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = [.. series.Select(s => s.Series.SeriesId)] });
+        var last = new Dictionary<long, ScalarPoint>(series.Count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                last[reader.GetInt64(0)] = new ScalarPoint(reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3));
+            }
+        }
+
+        return [.. series.Select(s => ScalarSeries.From(s.Series.RunId, s.Series.Tag, last.TryGetValue(s.Series.SeriesId, out var point) ? [point] : [], s.Series.PointCount))];
     }
 }

@@ -122,6 +122,12 @@ public sealed class TensorBoardDataProviderServiceTests(TensorBoardProviderFixtu
         Assert.Empty((await fixture.Client.ListScalarsAsync(new ListScalarsRequest { ExperimentId = "tb-filters", PluginFilter = Plugin("histograms") })).Runs);
         var read = await fixture.Client.ReadScalarsAsync(new ReadScalarsRequest { ExperimentId = "tb-filters", PluginFilter = Plugin("scalars"), RunTagFilter = TensorBoardJson.Filter(["a"], ["x"]), Downsample = new Downsample { NumPoints = 10 } });
         Assert.Equal([1f, 2f, 3f], read.Runs.Single().Tags.Single().Data.Value);
+
+        // num_points 1 (TensorBoard's read_last_scalars) over every series: each one's last point.
+        var last = await fixture.Client.ReadScalarsAsync(new ReadScalarsRequest { ExperimentId = "tb-filters", PluginFilter = Plugin("scalars"), Downsample = new Downsample { NumPoints = 1 } });
+        Assert.Equal(
+            [("a", "x", 2L, 1002.0, 3f), ("a", "y", 2L, 1002.0, 3f), ("b", "x", 2L, 1002.0, 3f), ("b", "y", 2L, 1002.0, 3f)],
+            last.Runs.SelectMany(r => r.Tags.Select(t => (r.RunName, t.TagName, t.Data.Step.Single(), t.Data.WallTime.Single(), t.Data.Value.Single()))));
     }
 
     [Fact]
