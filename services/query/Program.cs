@@ -1,12 +1,15 @@
 using Metrics.Query;
+using Metrics.Query.TensorBoard;
 using Metrics.ServiceDefaults.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("metrics-query");
 builder.AddQueryApi();
+builder.AddTensorBoardProvider();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapTensorBoardProvider();
 app.MapQueryApi();
 
 return await app.RunServiceAsync();

@@ -11,16 +11,19 @@ public sealed class UpCommandTests : IDisposable
     [Fact]
     public async Task Up_ExitWhenReady_StartsEverythingAndKeepsDataForTheNextRun()
     {
+        var tensorBoardPort = LocalPostgres.FreePort();
         string[] Args() =>
         [
             "up", "--no-demo", "--exit-when-ready", "--data-dir", _dataDir,
             "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--query-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tensorboard-port", tensorBoardPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
 
         var first = await ProcessRunner.RunAsync(ProcessRunner.CliDll, Args(), timeout: TimeSpan.FromMinutes(4));
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         Assert.Contains("Metrics is up.", first.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"tensorboard --grpc_data_provider=localhost:{tensorBoardPort}", first.StandardOutput, StringComparison.Ordinal);
         var stack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "stack.json"))).RootElement;
         var token = stack.GetProperty("Token").GetString()!;
         Assert.StartsWith("mt_", token, StringComparison.Ordinal);
@@ -64,6 +67,7 @@ public sealed class UpCommandTests : IDisposable
             "up", "--no-demo", "--data-dir", _dataDir,
             "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--query-port", queryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tensorboard-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
         var pidFile = Path.Combine(_dataDir, "postgres", "pgdata", "postmaster.pid");
         using var up = ProcessRunner.Start(ProcessRunner.CliDll, args);

@@ -63,6 +63,8 @@ public sealed class ComposeTests
     [InlineData("${QUERY_HTTP_PORT:-8080}:8080", "${QUERY_HTTP_PORT:-8080}:8088", "publishes container port 8088, but query listens on http=8080")]
     [InlineData("      METRICS_GRPC_PORT: \"50051\"\n", "      METRICS_GRPC_PORT: \"50052\"\n", "publishes container port 50051, but ingest listens on")]
     [InlineData("      - logdir:/logdir:ro\n", "      - logdir:/logdir\n", "TensorBoard must mount the logdir read-only")]
+    [InlineData("      - \"${HOST_ADDRESS:-0.0.0.0}:${QUERY_HTTP_PORT:-8080}:8080\"\n", "      - \"${HOST_ADDRESS:-0.0.0.0}:${QUERY_HTTP_PORT:-8080}:8080\"\n      - \"6806:6806\"\n", "publishes the TensorBoard port 6806, which has no authentication")]
+    [InlineData("      METRICS_TENSORBOARD_PROJECTS:", "      METRICS_TENSORBOARD_PROJECT:", "environment METRICS_TENSORBOARD_PROJECT is not a setting of query")]
     [InlineData("      METRICS_LOGDIR: /logdir\n", "      METRICS_LOGDIR: /data/logdir\n", "the logdir /data/logdir is not a mounted volume")]
     [InlineData("  dockerfile: deploy/docker/Dockerfile\n", "  dockerfile: deploy/docker/Dockerfile.prod\n", "builds deploy/docker/Dockerfile.prod, but query's Dockerfile is deploy/docker/Dockerfile")]
     [InlineData("      target: query\n", "      target: ingest\n", "builds target ingest, but query's image is target query")]

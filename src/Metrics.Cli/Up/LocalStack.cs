@@ -66,7 +66,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
             var plan = new (string Name, int HttpPort, Dictionary<string, string> Extra)[]
             {
                 ("ingest", ingestHttp, new() { ["METRICS_GRPC_PORT"] = settings.IngestPort.ToString(CultureInfo.InvariantCulture) }),
-                ("query", settings.QueryPort, []),
+                ("query", settings.QueryPort, new() { ["METRICS_TENSORBOARD_PORT"] = settings.TensorBoardPort.ToString(CultureInfo.InvariantCulture), ["METRICS_TENSORBOARD_PROJECTS"] = "*" }),
                 ("exporter", exporterHttp, []),
             };
             foreach (var (name, httpPort, extra) in plan)
@@ -107,6 +107,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                 settings.Logdir, DevProject, token);
             stack.Save(settings.DataDir);
             await PrintAsync(stack, postgres, ingestHttp, exporterHttp, logs);
+            await using var tensorBoard = settings.ExitWhenReady ? null : await LocalTensorBoard.StartIfInstalledAsync(settings.TensorBoardPort, Path.Combine(logs, "tensorboard.log"), output);
             if (settings.RunDemo)
             {
                 await Demo.DemoRunner.RunAsync(new Uri(stack.IngestUrl), stack.Token, stack.Project, Demo.DemoRunner.DefaultSteps, output, error, cancellationToken);
@@ -145,6 +146,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
     {
         yield return (settings.IngestPort, "ingest gRPC", "--ingest-port");
         yield return (settings.QueryPort, "query REST API", "--query-port");
+        yield return (settings.TensorBoardPort, "TensorBoard data provider", "--tensorboard-port");
         if (settings.PostgresPort is { } postgresPort)
         {
             yield return (postgresPort, "PostgreSQL", "--postgres-port");
@@ -160,6 +162,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
               query (REST)    {stack.QueryUrl}         OpenAPI {stack.QueryUrl}/openapi/v1.json
               exporter        health http://127.0.0.1:{exporterHttp}/health/ready
               logdir          {stack.Logdir}/{DevProject}   (tensorboard --logdir {stack.Logdir}/{DevProject})
+              TensorBoard     {LocalTensorBoard.Command(settings.TensorBoardPort)}   (straight from PostgreSQL, every project)
               PostgreSQL      {postgres.Url("metrics")}   data {postgres.DataDir}
               logs            {logs}
               project         {DevProject}

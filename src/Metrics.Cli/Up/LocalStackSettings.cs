@@ -8,4 +8,8 @@ internal sealed record LocalStackSettings(
     int QueryPort,
     int? PostgresPort,
     bool RunDemo,
-    bool ExitWhenReady);
+    bool ExitWhenReady)
+{
+    /// <summary>The query service's TensorBoard data-provider port (all local projects, loopback only).</summary>
+    public int TensorBoardPort { get; init; } = 6806;
+}

@@ -12,9 +12,10 @@ internal static class UpCommand
         var logdir = new Option<string?>("--logdir") { Description = "TensorBoard logdir the exporter keeps (default: <data-dir>/logdir)." };
         var ingestPort = new Option<int>("--ingest-port") { Description = "gRPC port of the ingest service.", DefaultValueFactory = _ => 50051 };
         var queryPort = new Option<int>("--query-port") { Description = "HTTP port of the query API.", DefaultValueFactory = _ => 8080 };
+        var tensorBoardPort = new Option<int>("--tensorboard-port") { Description = "gRPC port of TensorBoard's data provider (tensorboard --grpc_data_provider).", DefaultValueFactory = _ => 6806 };
         var pgPort = new Option<int?>("--postgres-port") { Description = "Port of the private PostgreSQL (default: a free one)." };
         var exitWhenReady = new Option<bool>("--exit-when-ready") { Description = "Stop everything once the stack is healthy (for scripts and tests)." };
-        foreach (var port in new[] { ingestPort, queryPort })
+        foreach (var port in new[] { ingestPort, queryPort, tensorBoardPort })
         {
             port.Validators.Add(r =>
             {
@@ -27,7 +28,7 @@ internal static class UpCommand
 
         var up = new Command("up", "Start PostgreSQL, ingest, query and exporter locally; Ctrl-C stops them and keeps the data.")
         {
-            noDemo, logdir, ingestPort, queryPort, pgPort, exitWhenReady,
+            noDemo, logdir, ingestPort, queryPort, tensorBoardPort, pgPort, exitWhenReady,
         };
         up.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,7 +41,10 @@ internal static class UpCommand
                 QueryPort: parse.GetValue(queryPort),
                 PostgresPort: parse.GetValue(pgPort),
                 RunDemo: !parse.GetValue(noDemo),
-                ExitWhenReady: parse.GetValue(exitWhenReady));
+                ExitWhenReady: parse.GetValue(exitWhenReady))
+            {
+                TensorBoardPort = parse.GetValue(tensorBoardPort),
+            };
             return await new LocalStack(settings, System.Console.Out, System.Console.Error).RunAsync(cancellationToken);
         });
         return up;

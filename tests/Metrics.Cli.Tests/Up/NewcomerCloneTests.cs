@@ -33,7 +33,7 @@ public sealed class NewcomerCloneTests : IDisposable
 
         var ingestPort = LocalPostgres.FreePort();
         var queryPort = LocalPostgres.FreePort();
-        string[] up = ["./metrics", "up", "--no-demo", "--ingest-port", Text(ingestPort), "--query-port", Text(queryPort)];
+        string[] up = ["./metrics", "up", "--no-demo", "--ingest-port", Text(ingestPort), "--query-port", Text(queryPort), "--tensorboard-port", Text(LocalPostgres.FreePort())];
 
         string token;
         using (var first = await UpStack.StartAsync(_clone, up))

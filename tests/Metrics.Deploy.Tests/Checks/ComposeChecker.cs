@@ -101,6 +101,10 @@ internal sealed class ComposeChecker(string root, IReadOnlyDictionary<string, Co
             {
                 Problem(name, $"publishes container port {containerPort}, but {component.Name} listens on {string.Join(", ", listening.Select(p => $"{p.Key}={p.Value}"))}");
             }
+            else if (listening.TryGetValue(ServiceCatalog.TensorBoardPortName, out var tensorBoard) && tensorBoard == containerPort)
+            {
+                Problem(name, $"publishes the TensorBoard port {containerPort}, which has no authentication: only the tensorboard service may reach it");
+            }
         }
 
         if (service["read_only"]?.ToString() != "true" || !Strings(service["tmpfs"]).Contains("/tmp"))

@@ -476,6 +476,16 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
                     }
                 }
 
+                var tensorBoardPorts = selected.SelectMany(w => w.Template.Spec.Containers).SelectMany(c => c.Ports ?? []).Where(p => p.Name == ServiceCatalog.TensorBoardPortName).ToList();
+                var opensTensorBoardPort = tensorBoardPorts.Count > 0 && (rule.Ports is null or { Count: 0 } || rule.Ports.Any(p =>
+                    p.Port?.Value is not { } value || value == ServiceCatalog.TensorBoardPortName || tensorBoardPorts.Any(t => t.ContainerPort.ToString(CultureInfo.InvariantCulture) == value)));
+                var fromOnlyTensorBoard = rule.FromProperty is { Count: > 0 } && rule.FromProperty.All(peer =>
+                    peer.IpBlock is null && peer.NamespaceSelector is null && peer.PodSelector?.MatchLabels?.TryGetValue("app.kubernetes.io/name", out var n) == true && n == "metrics-tensorboard");
+                if (opensTensorBoardPort && !fromOnlyTensorBoard)
+                {
+                    Problem(where, "lets pods other than TensorBoard reach query's unauthenticated TensorBoard port");
+                }
+
                 var servesPostgres = selected.SelectMany(w => w.Template.Spec.Containers).SelectMany(c => c.Ports ?? []).Any(p => p.ContainerPort == PostgresPort);
                 var fromOnlyClients = rule.FromProperty is { Count: > 0 } && rule.FromProperty.All(peer =>
                     peer.IpBlock is null && peer.NamespaceSelector is null && peer.PodSelector?.MatchLabels?.TryGetValue(DatabaseClientLabel, out var c) == true && c == "true");

@@ -17,6 +17,11 @@ internal static partial class ServiceCatalog
     public static readonly IReadOnlySet<string> OpenTelemetryVariables =
         new HashSet<string>(StringComparer.Ordinal) { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_RESOURCE_ATTRIBUTES" };
 
+    /// <summary>Query's TensorBoard data-provider port: unauthenticated, so only TensorBoard may reach it.</summary>
+    public const string TensorBoardPortName = "tensorboard";
+
+    public const string TensorBoardPortSetting = EnvironmentPrefix + "TENSORBOARD_PORT";
+
     /// <summary>The one Dockerfile of the .NET deployables; each is a target named like its component.</summary>
     public const string DotNetDockerfile = "deploy/docker/Dockerfile";
 
@@ -46,6 +51,11 @@ internal static partial class ServiceCatalog
             if (settings.ContainsKey(EnvironmentPrefix + "GRPC_PORT"))
             {
                 ports["grpc"] = EnvironmentPrefix + "GRPC_PORT";
+            }
+
+            if (settings.ContainsKey(TensorBoardPortSetting))
+            {
+                ports[TensorBoardPortName] = TensorBoardPortSetting; // off (no port) unless set
             }
 
             var project = Directory.GetFiles(Path.Combine(root, folder), "*.csproj").Single();

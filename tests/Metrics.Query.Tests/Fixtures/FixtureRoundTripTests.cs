@@ -1,8 +1,5 @@
 using System.Text.Json;
-using Metrics.Contracts.TensorBoard;
 using Metrics.Query.Tests.TestData;
-using Metrics.Storage.Writes;
-using Metrics.TensorBoard;
 using Metrics.Testing;
 
 namespace Metrics.Query.Tests.Fixtures;
@@ -19,7 +16,7 @@ public sealed class FixtureRoundTripTests(QueryApiFixture fixture) : IClassFixtu
     public async Task Fixture_IngestedThroughPointWriter_IsServedBackAsTensorBoardReadsIt(string name)
     {
         var project = "fixture-" + name;
-        var runIds = await IngestAsync(RepoPaths.Fixture(name), project);
+        var runIds = await FixtureIngest.IngestAsync(fixture.DataSource, RepoPaths.Fixture(name), project);
         var client = await fixture.ClientAsync(project);
         using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(RepoPaths.FixtureExpectedJson(name)));
         var root = expected.RootElement;
@@ -63,50 +60,6 @@ public sealed class FixtureRoundTripTests(QueryApiFixture fixture) : IClassFixtu
         }
 
         Assert.True(compared > 0);
-    }
-
-    private async Task<Dictionary<string, long>> IngestAsync(string logdir, string project)
-    {
-        var snapshot = LogdirSnapshot.Read(logdir);
-        var runs = new RunStore(fixture.DataSource);
-        var writer = new PointWriter(fixture.DataSource);
-        var projectId = await runs.EnsureProjectAsync(project, CancellationToken.None);
-        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var run in snapshot.Runs)
-        {
-            var opened = await runs.OpenRunAsync(projectId, run.RunName, "fixture", cancellationToken: CancellationToken.None);
-            ids[run.RunName] = opened.RunId;
-            var metadata = new List<SeriesDefinition>();
-            var scalars = new List<ScalarPoints>();
-            var tensors = new List<TensorPointData>();
-            var blobs = new List<BlobPointData>();
-            foreach (var (tag, meta) in run.Metadata)
-            {
-                if (meta.DataClass == DataClass.Unknown)
-                {
-                    continue;
-                }
-
-                metadata.Add(new SeriesDefinition(tag, (SeriesDataClass)(short)meta.DataClass, meta.PluginData?.PluginName ?? "", meta.PluginData?.Content.ToByteArray() ?? [], meta.DisplayName, meta.SummaryDescription));
-                var points = run.Points.GetValueOrDefault(tag) ?? [];
-                switch (meta.DataClass)
-                {
-                    case DataClass.Scalar:
-                        scalars.Add(new ScalarPoints(tag, [.. points.Select(p => p.Step)], [.. points.Select(p => p.WallTime)], [.. points.Select(p => p.Scalar)]));
-                        break;
-                    case DataClass.Tensor:
-                        tensors.AddRange(points.Select(p => new TensorPointData(tag, p.Step, p.WallTime, (short)p.Tensor.Dtype, TensorValues.Shape(p.Tensor), Google.Protobuf.MessageExtensions.ToByteArray(p.Tensor))));
-                        break;
-                    default:
-                        blobs.AddRange(points.Select(p => new BlobPointData(tag, p.Step, p.WallTime, [.. p.Blobs.Select(b => BlobValue.Inline(b.ToByteArray()))])));
-                        break;
-                }
-            }
-
-            await writer.WriteAsync(new WriteBatch { RunId = opened.RunId, WriterId = "fixture", Seq = 1, Metadata = metadata, Scalars = scalars, Tensors = tensors, Blobs = blobs }, CancellationToken.None);
-        }
-
-        return ids;
     }
 
     private static IEnumerable<(string Run, string Tag, List<JsonElement[]> Points)> Series(JsonElement root, string section) =>

@@ -1,0 +1,65 @@
+using Metrics.ServiceDefaults.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Metrics.Query.TensorBoard;
+
+/// <summary>Registers TensorBoard's data-provider service and its own port, when METRICS_TENSORBOARD_PORT is set.</summary>
+internal static class TensorBoardProviderBuilderExtensions
+{
+    public static WebApplicationBuilder AddTensorBoardProvider(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TensorBoardOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddGrpc().AddServiceOptions<TensorBoardDataProviderService>(o => o.Interceptors.Add<DatabaseFaultInterceptor>());
+        builder.Services.AddSingleton<TensorBoardCatalog>();
+        builder.Services.AddSingleton<LastWallTimes>();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = TryGet(context.Configuration);
+            if (options?.Port is not { } port || port is < 1 or > 65535)
+            {
+                return; // off, or options validation stops the service with a clear message
+            }
+
+            var service = MetricsServiceBuilderExtensions.TryGetOptions(context.Configuration) ?? new ServiceOptions();
+            void Configure(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(next => connection =>
+                {
+                    TensorBoardPort.Mark(connection);
+                    return next(connection);
+                });
+                if (!string.IsNullOrEmpty(service.TlsCertificatePath))
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(service.TlsCertificatePath, service.TlsKeyPath),
+                    });
+                }
+            }
+
+            if (options.Listen == "any")
+            {
+                kestrel.ListenAnyIP(port, Configure);
+            }
+            else
+            {
+                kestrel.ListenLocalhost(port, Configure);
+            }
+        });
+        return builder;
+    }
+
+    private static TensorBoardOptions? TryGet(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.Get<TensorBoardOptions>() ?? new TensorBoardOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}
