@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Metrics.Query.Blobs;
 using Metrics.Query.Tests.TestData;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Query.Tests.Blobs;
 
@@ -95,6 +99,20 @@ public sealed class BlobsApiTests(QueryApiFixture fixture) : IClassFixture<Query
         Assert.Contains("expired", expiredProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/blobs/" + Hex(Png))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/v1/runs/{run}/blobs?tag=images/x&signature=" + signature)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("BLOB_URL_SECRET", "too-short")]
+    [InlineData("BLOB_URL_TTL_SECONDS", "0")]
+    [InlineData("BLOB_URL_TTL_SECONDS", "86401")]
+    public void AddBlobUrls_BadSetting_RefusedNamingTheVariable(string setting, string value)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [setting] = value }).Build();
+        using var services = new ServiceCollection().AddBlobUrls(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => (object)services.GetRequiredService<IOptions<BlobUrlOptions>>().Value);
+
+        Assert.Contains("METRICS_" + setting, error.Message, StringComparison.Ordinal);
     }
 
     private static Metrics.Query.Blobs.BlobUrlSigner Signer(TimeSpan shift) => new(
