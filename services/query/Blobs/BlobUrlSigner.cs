@@ -36,8 +36,8 @@ internal sealed class BlobUrlSigner
         return ($"{QueryApiEndpointExtensions.Prefix}/blobs/{blobKey}?signature={signature}", expires);
     }
 
-    /// <summary>The project a valid, unexpired <paramref name="signature"/> of <paramref name="blobKey"/> opens, or why not.</summary>
-    public (long ProjectId, string? Refusal) Check(string blobKey, string signature)
+    /// <summary>The project a valid, unexpired <paramref name="signature"/> of <paramref name="blobKey"/> opens and until when (unix seconds), or why not.</summary>
+    public (long ProjectId, long ExpiresAt, string? Refusal) Check(string blobKey, string signature)
     {
         var parts = signature.Split('.');
         if (parts.Length != 3
@@ -45,12 +45,12 @@ internal sealed class BlobUrlSigner
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Mac(blobKey, projectId, expires))))
         {
-            return (0, "The signature is not valid for this blob.");
+            return (0, 0, "The signature is not valid for this blob.");
         }
 
         return _time.GetUtcNow().ToUnixTimeSeconds() >= expires
-            ? (0, "The signed URL has expired; list the blobs again for a fresh one.")
-            : (projectId, null);
+            ? (0, 0, "The signed URL has expired; list the blobs again for a fresh one.")
+            : (projectId, expires, null);
     }
 
     private string Mac(string blobKey, long projectId, long expires)

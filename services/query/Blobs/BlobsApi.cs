@@ -149,14 +149,14 @@ internal static class BlobsApi
         }
         else
         {
-            var (signedProject, refusal) = signer.Check(blobId, signature);
+            var (signedProject, expiresAt, refusal) = signer.Check(blobId, signature);
             if (refusal is not null)
             {
                 throw new QueryProblemException(StatusCodes.Status403Forbidden, "Forbidden", refusal, "signature");
             }
 
             projectId = signedProject;
-            signedUntil = long.Parse(signature.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture);
+            signedUntil = expiresAt;
         }
 
         if (blobId.Length != 64 || !blobId.All(char.IsAsciiHexDigitLower))
