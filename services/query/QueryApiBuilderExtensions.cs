@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Metrics.Query.Auth;
+using Metrics.Query.Blobs;
 using Metrics.Query.Errors;
 using Metrics.Query.OpenApi;
 using Metrics.Query.Scalars;
@@ -29,6 +30,7 @@ internal static class QueryApiBuilderExtensions
         services.AddSingleton<SeriesSummaryCache>();
         services.AddSingleton<ScalarReader>();
         services.AddCommitListener();
+        services.AddBlobUrls(builder.Configuration);
         services.AddQueryOpenApi();
         return builder;
     }

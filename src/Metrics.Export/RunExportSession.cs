@@ -91,6 +91,14 @@ public sealed class RunExportSession : IDisposable
             return await RewriteAsync(run, cancellationToken);
         }
 
+        if (await _source.LateOwnSessionStartAsync(run.RunId, _state.SeriesSteps, cancellationToken))
+        {
+            // The file holds the session start made from runs.hparams; appending the run's own would
+            // make two (TensorBoard keeps the first, the Rust loader drops the second): rewrite now,
+            // whatever the rewrite delay, and the new generation holds only the run's own.
+            return await RewriteAsync(run, cancellationToken);
+        }
+
         if (run.RewriteVersion != _state.RewriteVersion)
         {
             var wait = _rewritten ? _options.RewriteDelay - _options.TimeProvider.GetElapsedTime(_lastRewriteTimestamp) : TimeSpan.Zero;
@@ -197,6 +205,13 @@ public sealed class RunExportSession : IDisposable
         var staging = ClearStaging();
         var series = await _source.GetSeriesAsync(run.RunId, cancellationToken);
         var merger = await _source.OpenAsync(series, new Dictionary<long, long>(), cancellationToken);
+        if (!hadFiles && merger.PeekStep is null)
+        {
+            // Nothing to write yet (OpenRun came before the first batch): a file now would hold only the
+            // session start made from runs.hparams, which the run's own may still replace.
+            return new ExportPassResult(ExportPassKind.UpToDate, 0);
+        }
+
         var options = WriterOptions(NameFloor());
         string stagedPath;
         long length;

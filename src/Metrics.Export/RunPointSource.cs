@@ -89,6 +89,30 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// True when the run has hyperparameters in <c>runs.hparams</c> and a <see cref="HParamsSessionStart.Tag"/>
+    /// series of its own with points that the current file does not hold yet (absent from
+    /// <paramref name="exported"/>): the file was written before that series arrived, so it holds the
+    /// session start made from <c>runs.hparams</c>, and the run must be rewritten rather than appended to.
+    /// </summary>
+    public async Task<bool> LateOwnSessionStartAsync(long runId, IReadOnlyDictionary<long, long> exported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exported);
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT s.series_id FROM series s JOIN runs r USING (run_id)
+            WHERE s.run_id = $1 AND s.tag = $2 AND r.hparams <> '{}'::jsonb
+              AND CASE s.data_class
+                  WHEN 1 THEN EXISTS (SELECT 1 FROM scalar_points p WHERE p.series_id = s.series_id)
+                  WHEN 2 THEN EXISTS (SELECT 1 FROM tensor_points p WHERE p.series_id = s.series_id)
+                  ELSE EXISTS (SELECT 1 FROM blob_points p WHERE p.series_id = s.series_id)
+              END
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = HParamsSessionStart.Tag });
+        return await command.ExecuteScalarAsync(cancellationToken) is long seriesId && !exported.ContainsKey(seriesId);
+    }
+
+    /// <summary>
     /// The points of <paramref name="series"/> after the given steps (a series absent from
     /// <paramref name="after"/> from its first point), in step order across series, series id
     /// order within a step: what a training job interleaving its tags would have written.

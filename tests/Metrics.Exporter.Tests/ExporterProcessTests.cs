@@ -1,6 +1,11 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Metrics.Export;
 using Metrics.Exporter.Tests.Support;
+using Metrics.Storage;
 using Metrics.TensorBoard;
 using Metrics.Testing;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Exporter.Tests;
 
@@ -138,6 +143,33 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
 
         await Eventually.TrueAsync(() => Task.FromResult(exporter.Output.Contains("its folder is left in place", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), () => exporter.Output);
         Assert.Single(EventFiles.List(Path.Combine(_root.FullName, Project, "train")));
+    }
+
+    [Fact]
+    public async Task Exporter_DemoThroughRealIngest_OneSessionStartPerRunAndNoRustLoaderDrop()
+    {
+        // `metrics up`'s demo: the real `metrics demo` (AddHParams first, so runs.hparams is stored
+        // before the run's own session start arrives) through the real ingest, exported live.
+        const string Project = "demo";
+        var token = await new TokenStore(database.DataSource, Options.Create(new TokenOptions { Pepper = ServiceProcess.TestPepper }), TimeProvider.System)
+            .CreateAsync(Project, TokenScope.Write, "demo", null, CancellationToken.None);
+        var grpcPort = Metrics.Storage.Local.LocalPostgres.FreePort();
+        var httpPort = Metrics.Storage.Local.LocalPostgres.FreePort();
+        using var ingest = ServiceProcess.Start("ingest", "Metrics.Ingest.dll", new() { ["METRICS_DATABASE_URL"] = database.Url, ["METRICS_GRPC_PORT"] = grpcPort.ToString(CultureInfo.InvariantCulture) }, httpPort);
+        await ingest.WaitReadyAsync(httpPort);
+        using var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "demo", settings: new Dictionary<string, string> { ["METRICS_EXPORT_PROJECTS"] = Project });
+
+        var (exitCode, output) = await ServiceProcess.RunCliAsync(["demo", "--server", "http://127.0.0.1:" + grpcPort.ToString(CultureInfo.InvariantCulture), "--token", token, "--project", Project, "--steps", "40"]);
+
+        Assert.True(exitCode == 0, output + ingest.Output);
+        await Eventually.TrueAsync(async () => await ExportProgress.ProjectCaughtUpAsync(database.DataSource, Project, runs: 2), TimeSpan.FromSeconds(60), () => exporter.Output);
+        var json = JsonNode.Parse(LogdirJson.ToJson(LogdirSnapshot.Read(Path.Combine(_root.FullName, Project))))!.AsObject();
+        Assert.True(json["rust_loader_drops"]!.AsObject().Count == 0, json["rust_loader_drops"]!.ToJsonString());
+        var runs = LogdirSnapshot.Read(Path.Combine(_root.FullName, Project)).Runs;
+        Assert.Equal(2, runs.Count);
+        Assert.All(runs, run => Assert.Single(run.Points[HParamsSessionStart.Tag]));
+        Assert.DoesNotContain(", 0 points", exporter.Output, StringComparison.Ordinal);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
     }
 
     private async Task<long> ExportedRunAsync(string project, string name)

@@ -255,6 +255,55 @@ public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixt
         await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "hparams-own");
     }
 
+    [Fact]
+    public async Task ExportAsync_OwnSessionStartArrivesAfterFirstFile_RewritesWithOnlyItsOwn()
+    {
+        // The SDK's AddHParams: OpenRun stores runs.hparams at once, its session start comes with a later batch.
+        var runId = await _ingest.RunAsync("hparams-late", "train");
+        await _ingest.SetHParamsAsync(runId, """{"lr": 0.5}""");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 5, 10));
+        var options = new LogdirExportOptions { Root = _root.FullName, RewriteDelay = TimeSpan.FromHours(1) };
+        using var session = (await RunExportSession.OpenAsync(options, database.DataSource, runId, CancellationToken.None))!;
+        await session.ExportAsync(CancellationToken.None);
+        var own = new HParamsPluginData { SessionStartInfo = new SessionStartInfo { Hparams = { ["lr"] = Value.ForNumber(0.01) } } };
+        var series = await _ingest.SeriesAsync(runId, HParamsSessionStart.Tag, 2, PluginNames.HParams, own.ToByteArray());
+        var empty = new TensorProto { Dtype = Metrics.Contracts.TensorBoard.DataType.DtFloat, TensorShape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dim { Size = 0 } } } };
+        await _ingest.CommitAsync(runId, [new TestPoint(series, 0, 1000, Tensor: empty.ToByteArray())]);
+
+        var result = await session.ExportAsync(CancellationToken.None);
+
+        Assert.Equal(ExportPassKind.Rewritten, result.Kind);
+        var run = Assert.Single(LogdirSnapshot.Read(Path.Combine(_root.FullName, "hparams-late")).Runs);
+        Assert.Single(run.Points[HParamsSessionStart.Tag]);
+        Assert.Empty(run.RustLoaderDrops);
+        var shown = HParamsPluginData.Parser.ParseFrom(run.Metadata[HParamsSessionStart.Tag].PluginData.Content).SessionStartInfo;
+        Assert.Equal(0.01, Assert.Single(shown.Hparams).Value.NumberValue);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "hparams-late");
+
+        // Appending goes on as usual afterwards: no second rewrite.
+        await _ingest.CommitAsync(runId, Scalars(loss, 15, 5));
+        Assert.Equal(ExportPassKind.Appended, (await session.ExportAsync(CancellationToken.None)).Kind);
+    }
+
+    [Fact]
+    public async Task ExportAsync_RunWithoutPointsYet_WritesNothing()
+    {
+        var runId = await _ingest.RunAsync("hparams-empty", "train");
+        await _ingest.SetHParamsAsync(runId, """{"lr": 0.5}""");
+        using var session = (await RunExportSession.OpenAsync(Options(), database.DataSource, runId, CancellationToken.None))!;
+
+        var result = await session.ExportAsync(CancellationToken.None);
+
+        Assert.Equal(new ExportPassResult(ExportPassKind.UpToDate, 0), result);
+        Assert.Null(session.State);
+        Assert.Empty(EventFiles.List(Path.Combine(_root.FullName, "hparams-empty", "train")));
+
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 3));
+        Assert.Equal(new ExportPassResult(ExportPassKind.Rewritten, 3), await session.ExportAsync(CancellationToken.None));
+    }
+
     private LogdirExportOptions Options() => new() { Root = _root.FullName, RewriteDelay = TimeSpan.Zero };
 
     private async Task ExportProjectAsync(string project)

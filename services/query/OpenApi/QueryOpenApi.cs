@@ -9,7 +9,7 @@ internal static class QueryOpenApi
     public const string SchemeName = "Bearer";
 
     public static IServiceCollection AddQueryOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options => options.AddQueryParameterDocs().AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {

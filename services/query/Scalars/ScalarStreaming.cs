@@ -34,6 +34,7 @@ internal static class ScalarStreaming
             json.WriteNumber("run_id", one.RunId);
             json.WriteString("tag", one.Tag);
             json.WriteBoolean("downsampled", false);
+            long pointsInRange = 0;
             foreach (var column in (string[])["steps", "wall_times", "values"])
             {
                 json.WriteStartArray(column);
@@ -44,6 +45,7 @@ internal static class ScalarStreaming
                     if (column == "steps")
                     {
                         json.WriteNumberValue(reader.GetInt64(0));
+                        pointsInRange++;
                     }
                     else
                     {
@@ -60,6 +62,8 @@ internal static class ScalarStreaming
                 json.WriteEndArray();
             }
 
+            // Counted while streaming the steps (same snapshot): every point of the range is in the answer.
+            json.WriteNumber("points_in_range", pointsInRange);
             json.WriteEndObject();
         }
 

@@ -12,7 +12,7 @@ internal sealed class TailState
 
     public List<TailSeries> Series { get; } = [];
 
-    /// <summary>The run's series (those of <paramref name="tags"/>, or all scalar ones), starting after <paramref name="fromStep"/> or after what exists now; null for an unknown run.</summary>
+    /// <summary>The run's series (those of <paramref name="tags"/>, or all scalar ones), starting at <paramref name="fromStep"/> (inclusive, as the scalars route's from_step) or after what exists now; null for an unknown run.</summary>
     public static async Task<TailState?> LoadAsync(NpgsqlDataSource dataSource, long projectId, long runId, string[]? tags, long? fromStep, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -35,7 +35,7 @@ internal sealed class TailState
             if (!reader.IsDBNull(1))
             {
                 var last = reader.IsDBNull(3) ? long.MinValue : reader.GetInt64(3);
-                state.Series.Add(new TailSeries(reader.GetInt64(1), reader.GetString(2)) { LastStep = fromStep ?? last });
+                state.Series.Add(new TailSeries(reader.GetInt64(1), reader.GetString(2)) { LastStep = fromStep is { } from ? (from == long.MinValue ? from : from - 1) : last });
             }
         }
 

@@ -6,19 +6,34 @@ namespace Metrics.Query.Tensors;
 
 /// <summary>
 /// A TensorProto as JSON the way TensorBoard's make_ndarray reads it: nested arrays by shape
-/// (a histogram [k,3] is k rows of [left, right, count]; rank 0 is a one-element array), strings
-/// as UTF-8 text, non-finite floats as "NaN", "Infinity", "-Infinity".
+/// (a histogram [k,3] is k rows of [left, right, count]; rank 0 is the bare value, as make_ndarray
+/// gives a 0-d array: a text summary is one string, not [["…"]]), strings as UTF-8 text, non-finite
+/// floats as "NaN", "Infinity", "-Infinity".
 /// </summary>
 internal static class TensorJson
 {
-    public static JsonNode ToJson(TensorProto tensor)
+    public static JsonNode? ToJson(TensorProto tensor)
     {
         var shape = TensorValues.Shape(tensor);
-        if (shape.Length == 0)
+        var rank0 = shape.Length == 0;
+        if (rank0)
         {
             shape = [1];
         }
 
+        var nested = Nested(tensor, shape);
+        return rank0 ? Unwrap(nested) : nested;
+    }
+
+    private static JsonNode? Unwrap(JsonArray array)
+    {
+        var element = array[0];
+        array.RemoveAt(0);
+        return element;
+    }
+
+    private static JsonArray Nested(TensorProto tensor, long[] shape)
+    {
         if (TensorValues.IsString(tensor))
         {
             var strings = TensorValues.ToStrings(tensor);

@@ -13,4 +13,4 @@ internal sealed record TensorSeries(
     double[] WallTimes,
     IReadOnlyList<string> Dtypes,
     IReadOnlyList<long[]> Shapes,
-    IReadOnlyList<JsonNode> Values);
+    IReadOnlyList<JsonNode?> Values);

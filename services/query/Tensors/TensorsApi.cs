@@ -26,7 +26,7 @@ internal static class TensorsApi
             "SELECT step, wall_time, tensor FROM tensor_points WHERE series_id = $1 AND step = ANY($2) ORDER BY step");
         command.Parameters.Add(new NpgsqlParameter { Value = read.Series.SeriesId });
         command.Parameters.Add(new NpgsqlParameter { Value = read.Steps });
-        var (kept, walls, dtypes, shapes, values) = (new List<long>(), new List<double>(), new List<string>(), new List<long[]>(), new List<System.Text.Json.Nodes.JsonNode>());
+        var (kept, walls, dtypes, shapes, values) = (new List<long>(), new List<double>(), new List<string>(), new List<long[]>(), new List<System.Text.Json.Nodes.JsonNode?>());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -16,6 +16,21 @@ internal static class ExportProgress
         return (long)(await command.ExecuteScalarAsync())! == 0;
     }
 
+    /// <summary>True when <paramref name="project"/> has <paramref name="runs"/> runs, each with progress recorded at its current versions.</summary>
+    public static async Task<bool> ProjectCaughtUpAsync(NpgsqlDataSource dataSource, string project, int runs)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT count(*), count(*) FILTER (WHERE e.data_version = r.data_version AND e.rewrite_version = r.rewrite_version)
+            FROM runs r JOIN projects p USING (project_id) LEFT JOIN export_state e USING (run_id)
+            WHERE p.name = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(0) == runs && reader.GetInt64(1) == runs;
+    }
+
     /// <summary>Run id → the replica id whose lock connection holds the run's advisory lock.</summary>
     public static async Task<Dictionary<long, string>> LockHoldersAsync(NpgsqlDataSource dataSource)
     {

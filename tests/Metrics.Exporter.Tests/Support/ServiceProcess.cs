@@ -75,6 +75,45 @@ internal sealed class ServiceProcess : IDisposable
         return new ServiceProcess(Process.Start(start)!);
     }
 
+    /// <summary>Waits until the service answers <c>/health/ready</c> on <paramref name="httpPort"/>; fails if it exits first.</summary>
+    public async Task WaitReadyAsync(int httpPort)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = new Uri("http://127.0.0.1:" + httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/health/ready");
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync(ready);
+                    return response.IsSuccessStatusCode || HasExited;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    return HasExited;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => "service ready; output:\n" + Output);
+        Assert.False(HasExited, Output);
+    }
+
+    /// <summary>The shipped `metrics` command (src/Metrics.Cli, built beside this test) run to its end: exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCliAsync(IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(RepoPaths.Root, "src", "Metrics.Cli", "bin", Configuration, "net10.0", "metrics.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var cli = new ServiceProcess(Process.Start(start)!);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await cli._process.WaitForExitAsync(timeout.Token);
+        cli._process.WaitForExit();
+        return (cli._process.ExitCode, cli.Output);
+    }
+
     /// <summary>SIGKILL: no flush, no cleanup, its connections and file locks die with it.</summary>
     public void Kill()
     {
@@ -94,11 +133,13 @@ internal sealed class ServiceProcess : IDisposable
 
     public const string TestPepper = "exporter-tests-pepper-0123456789";
 
+    private static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
     private static string AssemblyPath(string folder, string assembly)
     {
         // Built beside this test (project references) in the same configuration.
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", configuration, "net10.0", assembly);
+        var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", Configuration, "net10.0", assembly);
         return File.Exists(path) ? path : throw new FileNotFoundException("build the service first", path);
     }
 

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Metrics.Query.Blobs;
 using Metrics.Query.Tests.TestData;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Metrics.Query.Tests.Blobs;
 
@@ -23,18 +27,102 @@ public sealed class BlobsApiTests(QueryApiFixture fixture) : IClassFixture<Query
 
         var images = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=images/sample");
         Assert.Equal([0L, 5L], images.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
-        var first = images.GetProperty("blobs")[0].EnumerateArray().ToList();
-        Assert.Equal(3, first.Count);
-        Assert.Equal(Hex(Png), first[2].GetProperty("key").GetString());
-        Assert.Equal(Png.Length, first[2].GetProperty("size").GetInt64());
-        Assert.Equal("image/png", first[2].GetProperty("content_type").GetString());
-        Assert.Equal("application/octet-stream", first[0].GetProperty("content_type").GetString());
-        Assert.Equal("/api/v1/blobs/" + Hex(Png), first[2].GetProperty("url").GetString());
+        Assert.False(images.TryGetProperty("blobs", out _));
+        var first = Assert.Single(images.GetProperty("images")[0].EnumerateArray());
+        Assert.Equal(Hex(Png), first.GetProperty("key").GetString());
+        Assert.Equal(Png.Length, first.GetProperty("size").GetInt64());
+        Assert.Equal("image/png", first.GetProperty("content_type").GetString());
+        Assert.Equal(32, first.GetProperty("width").GetInt32());
+        Assert.Equal(32, first.GetProperty("height").GetInt32());
+        Assert.Equal("/api/v1/blobs/" + Hex(Png), first.GetProperty("url").GetString());
+        Assert.StartsWith("/api/v1/blobs/" + Hex(Png) + "?signature=", first.GetProperty("signed_url").GetString(), StringComparison.Ordinal);
 
         var audio = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=audio/clip");
-        Assert.Equal("audio/wav", audio.GetProperty("blobs")[0][0].GetProperty("content_type").GetString());
+        var clip = Assert.Single(audio.GetProperty("audio")[0].EnumerateArray());
+        Assert.Equal("audio/wav", clip.GetProperty("content_type").GetString());
+        Assert.Equal("32", clip.GetProperty("label").GetString());
         var graph = await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=__run_graph__");
         Assert.Equal("application/x-protobuf", graph.GetProperty("blobs")[0][0].GetProperty("content_type").GetString());
+    }
+
+    [Fact]
+    public async Task ListBlobs_Images_ComeBackAsOneImageWithWidthHeightAndUrl()
+    {
+        byte[] second = [.. Png, 9];
+        var run = await fixture.Seed.RunAsync("blobs-images", "r");
+        await fixture.Seed.BlobsAsync(run, "images/pair", "images", [(0, 1, [[.. "640"u8], [.. "480"u8], Png, second])]);
+        await fixture.Seed.BlobsAsync(run, "audio/pair", "audio", [(0, 1, [Wav, [.. "hello"u8], Wav, [.. "bye"u8]])]);
+        var client = await fixture.ClientAsync("blobs-images");
+
+        var images = (await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=images/pair")).GetProperty("images")[0].EnumerateArray().ToList();
+        var audio = (await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=audio/pair")).GetProperty("audio")[0].EnumerateArray().ToList();
+
+        Assert.Equal(2, images.Count);
+        Assert.All(images, image =>
+        {
+            Assert.Equal(640, image.GetProperty("width").GetInt32());
+            Assert.Equal(480, image.GetProperty("height").GetInt32());
+            Assert.Equal("image/png", image.GetProperty("content_type").GetString());
+        });
+        Assert.Equal([Hex(Png), Hex(second)], images.Select(i => i.GetProperty("key").GetString()));
+        Assert.Equal(["hello", "bye"], audio.Select(a => a.GetProperty("label").GetString()));
+        Assert.All(audio, clip => Assert.Equal("audio/wav", clip.GetProperty("content_type").GetString()));
+    }
+
+    [Fact]
+    public async Task GetBlob_SignedUrlWithoutHeader_ServesThatBlobOnly()
+    {
+        byte[] other = [.. Png, 7, 7];
+        var run = await fixture.Seed.RunAsync("blobs-signed", "r");
+        await fixture.Seed.BlobsAsync(run, "images/x", "images", [(0, 1, [[.. "1"u8], [.. "1"u8], Png]), (1, 2, [[.. "1"u8], [.. "1"u8], other])]);
+        var client = await fixture.ClientAsync("blobs-signed");
+        var image = (await Json.GetAsync(client, $"/api/v1/runs/{run}/blobs?tag=images/x")).GetProperty("images")[0][0];
+        var signedUrl = image.GetProperty("signed_url").GetString()!;
+        var signature = signedUrl[(signedUrl.IndexOf("signature=", StringComparison.Ordinal) + "signature=".Length)..];
+        var anonymous = fixture.Factory.CreateClient();
+
+        var response = await anonymous.GetAsync(signedUrl);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Png, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.CacheControl is { Private: true, MaxAge.TotalSeconds: > 0 and <= 960 }, response.Headers.CacheControl?.ToString());
+        Assert.True(image.GetProperty("signed_url_expires_at").GetInt64() > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        // The signature opens nothing else: another blob, a tampered signature, an expired one, no signature at all.
+        await Problems.AssertAsync(await anonymous.GetAsync("/api/v1/blobs/" + Hex(other) + "?signature=" + signature), HttpStatusCode.Forbidden, "signature");
+        await Problems.AssertAsync(await anonymous.GetAsync(signedUrl[..^2] + (signedUrl[^2] == 'A' ? "BB" : "AA")), HttpStatusCode.Forbidden, "signature");
+        var parts = signature.Split('.');
+        await Problems.AssertAsync(await anonymous.GetAsync("/api/v1/blobs/" + Hex(Png) + "?signature=" + parts[0] + "." + (long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) + 60) + "." + parts[2]), HttpStatusCode.Forbidden, "signature");
+        var expired = Signer(TimeSpan.FromHours(-2)).Sign(Hex(Png), long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)).Url;
+        var expiredProblem = await Problems.AssertAsync(await anonymous.GetAsync(expired), HttpStatusCode.Forbidden, "signature");
+        Assert.Contains("expired", expiredProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/blobs/" + Hex(Png))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/v1/runs/{run}/blobs?tag=images/x&signature=" + signature)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("BLOB_URL_SECRET", "too-short")]
+    [InlineData("BLOB_URL_TTL_SECONDS", "0")]
+    [InlineData("BLOB_URL_TTL_SECONDS", "86401")]
+    public void AddBlobUrls_BadSetting_RefusedNamingTheVariable(string setting, string value)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [setting] = value }).Build();
+        using var services = new ServiceCollection().AddBlobUrls(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => (object)services.GetRequiredService<IOptions<BlobUrlOptions>>().Value);
+
+        Assert.Contains("METRICS_" + setting, error.Message, StringComparison.Ordinal);
+    }
+
+    private static Metrics.Query.Blobs.BlobUrlSigner Signer(TimeSpan shift) => new(
+        Microsoft.Extensions.Options.Options.Create(new Metrics.Query.Blobs.BlobUrlOptions()),
+        Microsoft.Extensions.Options.Options.Create(new Metrics.Storage.TokenOptions { Pepper = QueryApiFixture.Pepper }),
+        new ShiftedTime(shift));
+
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
     }
 
     [Fact]

@@ -81,6 +81,65 @@ public sealed class ScalarsApiTests(QueryApiFixture fixture) : IClassFixture<Que
     }
 
     [Fact]
+    public async Task GetScalars_ModeAll_ReportsPointsInRange()
+    {
+        var run = await fixture.Seed.RunAsync("scalars-all-count", "r");
+        await fixture.Seed.ScalarsAsync(run, "loss", [.. Enumerable.Range(0, 50).Select(s => ((long)s, (double)s, s * 0.5))]);
+        var client = await fixture.ClientAsync("scalars-all-count");
+
+        var one = await Json.GetAsync(client, $"/api/v1/runs/{run}/scalars?tag=loss&mode=all&from_step=10&to_step=19");
+        var many = await client.PostAsync("/api/v1/projects/scalars-all-count/scalars/query", new StringContent($$"""{"run_ids":[{{run}}],"tags":["loss"],"mode":"all"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(10, one.GetProperty("points_in_range").GetInt64());
+        Assert.Equal(50, (await Json.ReadAsync(many)).GetProperty("series")[0].GetProperty("points_in_range").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("max_points=abc", "max_points")]
+    [InlineData("from_step=1.5", "from_step")]
+    [InlineData("to_step=99999999999999999999", "to_step")]
+    public async Task GetScalars_UnparsableNumber_ProblemNamesQueryKeyInPlainWords(string query, string parameter)
+    {
+        var run = await fixture.Seed.RunAsync("scalars-words", "r-" + Guid.NewGuid().ToString("N"));
+        await fixture.Seed.ScalarsAsync(run, "loss", [(0, 1, 1)]);
+        var client = await fixture.ClientAsync("scalars-words");
+
+        var problem = await Problems.AssertAsync(await client.GetAsync($"/api/v1/runs/{run}/scalars?tag=loss&{query}"), HttpStatusCode.BadRequest, parameter);
+
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.StartsWith(parameter + " must be a whole number", detail, StringComparison.Ordinal);
+        Problems.AssertPlainWords(problem);
+    }
+
+    [Theory]
+    [InlineData("""{"run_ids":"x","tags":["loss"]}""", "run_ids")]
+    [InlineData("""{"run_ids":[1],"tags":["loss"],"max_points":"many"}""", "max_points")]
+    [InlineData("""not json""", "body")]
+    [InlineData("", "body")]
+    public async Task QueryScalars_UnreadableBody_ProblemNamesFieldInPlainWords(string body, string parameter)
+    {
+        var client = await fixture.ClientAsync("scalars-badbody");
+
+        var response = await client.PostAsync("/api/v1/projects/scalars-badbody/scalars/query", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Problems.AssertPlainWords(await Problems.AssertAsync(response, HttpStatusCode.BadRequest, parameter));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task QueryScalars_NoContentType_Returns415ProblemAskingForJson(bool withBody)
+    {
+        var client = await fixture.ClientAsync("scalars-badbody");
+
+        var response = await client.PostAsync("/api/v1/projects/scalars-badbody/scalars/query", withBody ? new ByteArrayContent("""{"run_ids":[1],"tags":["loss"]}"""u8.ToArray()) : null);
+
+        var problem = await Problems.AssertAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Problems.AssertPlainWords(problem);
+    }
+
+    [Fact]
     public async Task GetScalars_WallTimeAxis_StaysWithinMaxPointsAndKeepsEnds()
     {
         var points = Series.Adversarial(10_000, seed: 3);

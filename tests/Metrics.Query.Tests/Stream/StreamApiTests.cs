@@ -58,6 +58,25 @@ public sealed class StreamApiTests(QueryApiFixture fixture) : IClassFixture<Quer
     }
 
     [Fact]
+    public async Task Stream_FromStep_StartsAtThatStepInclusive()
+    {
+        // As the scalars route's from_step: the step itself is included.
+        var run = await fixture.Seed.RunAsync("stream-from", "live");
+        await fixture.Seed.ScalarsAsync(run, "loss", [.. Enumerable.Range(190, 10).Select(s => ((long)s, (double)s, s * 0.5))]);
+        var client = await fixture.ClientAsync("stream-from");
+
+        using var timeout = new CancellationTokenSource(Patience);
+        using var response = await client.GetAsync($"/api/v1/runs/{run}/stream?tag=loss&from_step=195", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new SseReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal("ready", (await events.NextAsync(timeout.Token)).Name);
+
+        var (name, data) = await events.NextAsync(timeout.Token);
+        Assert.Equal("points", name);
+        using var document = JsonDocument.Parse(data);
+        Assert.Equal([195L, 196, 197, 198, 199], Json.Points(document.RootElement).Select(p => p.Step));
+    }
+
+    [Fact]
     public async Task Stream_AllTags_FollowsTagsCreatedLater()
     {
         var run = await fixture.Seed.RunAsync("stream", "new-tags");

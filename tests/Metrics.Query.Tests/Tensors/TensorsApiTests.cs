@@ -39,6 +39,23 @@ public sealed class TensorsApiTests(QueryApiFixture fixture) : IClassFixture<Que
     }
 
     [Fact]
+    public async Task GetTensors_ScalarStringTensor_ReturnsTheStringWithShapeEmpty()
+    {
+        // What TensorBoard's text summaries write: a rank-0 DT_STRING tensor.
+        var run = await fixture.Seed.RunAsync("tensors", "text-rank0");
+        var text = new TensorProto { Dtype = DataType.DtString, TensorShape = new TensorShapeProto() };
+        text.StringVal.Add(ByteString.CopyFromUtf8("hello **world**"));
+        await fixture.Seed.TensorsAsync(run, "notes", "text", [(0, 1, text)]);
+        var client = await fixture.ClientAsync("tensors");
+
+        var series = await Json.GetAsync(client, $"/api/v1/runs/{run}/tensors?tag=notes");
+
+        Assert.Equal("hello **world**", series.GetProperty("values")[0].GetString());
+        Assert.Equal(0, series.GetProperty("shapes")[0].GetArrayLength());
+        Assert.Equal("string", series.GetProperty("dtypes")[0].GetString());
+    }
+
+    [Fact]
     public async Task GetTensors_ManySteps_KeepsEvenlySpacedStepsWithFirstAndLast()
     {
         var run = await fixture.Seed.RunAsync("tensors", "many");

@@ -21,4 +21,14 @@ public static class Problems
 
         return problem;
     }
+
+    /// <summary>The problem speaks the API's words: no .NET type or handler parameter names.</summary>
+    public static void AssertPlainWords(JsonElement problem)
+    {
+        var text = problem.GetRawText();
+        foreach (var word in (string[])["Nullable", "Int32", "Int64", "ScalarsQueryRequest", "request\"", "System.", "Failed to bind", "maxPoints", "fromStep", "toStep"])
+        {
+            Assert.DoesNotContain(word, text, StringComparison.Ordinal);
+        }
+    }
 }
