@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Metrics.Cli;
 using Metrics.Cli.Bench;
 using Metrics.Cli.Db;
@@ -21,4 +22,8 @@ var root = new RootCommand("Metrics: TensorBoard-compatible metrics ingestion fo
 };
 
 using var signals = new TerminationSignals();
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration(), signals.Token);
+var parse = root.Parse(args);
+var exitCode = await parse.InvokeAsync(new InvocationConfiguration(), signals.Token);
+
+// A missing or malformed flag is a usage error: exit 2, as docs/client.md says (System.CommandLine returns 1).
+return parse.Action is ParseErrorAction ? 2 : exitCode;
