@@ -16,27 +16,27 @@ internal static class TrainingJob
 
         var neuron = new SigmoidNeuron(random);
         SummaryWriterCloseResult neuronResult;
-        await using (var log = new TrainingLog(new SummaryWriter(WriterOptions(options, "neuron")), "neuron"))
+        await using (var log = new TrainingLog(Writer(options, "neuron"), "neuron"))
         {
-            var hparams = new Dictionary<string, object> { ["model"] = "sigmoid-neuron", ["loss"] = "l2", ["optimizer"] = "adam", ["lr"] = (double)options.LearningRate, ["steps"] = options.NeuronSteps };
+            var hparams = new Dictionary<string, object> { ["model"] = "sigmoid-neuron", ["loss"] = "l2", ["optimizer"] = "adam", ["lr"] = options.LearningRate, ["steps"] = options.NeuronSteps };
             log.HParams(hparams);
             log.Text(0, "A single sigmoid neuron on two spirals (it cannot fit them: the boundary is a line).\n\n" + TrainingLog.Table(hparams));
             await TrainAsync(neuron, new Adam(neuron.Parameters, options.LearningRate), options.NeuronSteps, data, log, options.DetailEvery, cancellationToken);
-            neuronResult = await log.Writer.CloseAsync(cancellationToken);
+            neuronResult = await CloseAsync(log.Writer, cancellationToken);
         }
 
         var mlp = new Mlp([2, options.Hidden, options.Hidden, 2], random);
         SummaryWriterCloseResult mlpResult;
         float accuracy;
-        await using (var log = new TrainingLog(new SummaryWriter(WriterOptions(options, "mlp")), "mlp"))
+        await using (var log = new TrainingLog(Writer(options, "mlp"), "mlp"))
         {
-            var hparams = new Dictionary<string, object> { ["model"] = "mlp", ["hidden"] = options.Hidden, ["layers"] = 2, ["optimizer"] = "adam", ["lr"] = (double)options.LearningRate, ["steps"] = options.MlpSteps };
+            var hparams = new Dictionary<string, object> { ["model"] = "mlp", ["hidden"] = options.Hidden, ["layers"] = 2, ["optimizer"] = "adam", ["lr"] = options.LearningRate, ["steps"] = options.MlpSteps };
             log.HParams(hparams);
             log.Graph(MlpGraph.Create(mlp.Sizes));
             log.Text(0, "An MLP 2 → " + options.Hidden + " → " + options.Hidden + " → 2 (tanh, softmax cross-entropy) on two spirals.\n\n" + TrainingLog.Table(hparams));
             accuracy = await TrainAsync(mlp, new Adam(mlp.Parameters, options.LearningRate), options.MlpSteps, data, log, options.DetailEvery, cancellationToken);
             log.Text(options.MlpSteps, string.Create(CultureInfo.InvariantCulture, $"Finished: accuracy **{accuracy:P1}** after {options.MlpSteps} steps."));
-            mlpResult = await log.Writer.CloseAsync(cancellationToken);
+            mlpResult = await CloseAsync(log.Writer, cancellationToken);
         }
 
         var report = new TrainingReport(options.RunPrefix + "/neuron", options.RunPrefix + "/mlp", accuracy, neuronResult.Complete && mlpResult.Complete);
@@ -44,12 +44,33 @@ internal static class TrainingJob
         return report;
     }
 
+    // Cancelled (Ctrl-C, or the caller gave up on the server): close at once, leaving what was not
+    // acknowledged in the journal, instead of waiting the writer's DisposeTimeout.
+    private static async Task<SummaryWriterCloseResult> CloseAsync(SummaryWriter writer, CancellationToken cancellationToken)
+    {
+        var result = await writer.CloseAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return result;
+    }
+
+    private static SummaryWriter Writer(TrainingOptions options, string model)
+    {
+        var writer = new SummaryWriter(WriterOptions(options, model));
+        options.WriterCreated?.Invoke(writer);
+        return writer;
+    }
+
     private static async Task<float> TrainAsync(IModel model, Adam optimizer, int steps, TwoSpirals data, TrainingLog log, int detailEvery, CancellationToken cancellationToken)
     {
         var accuracy = 0f;
         for (var step = 0; step < steps; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await log.Writer.CloseAsync(cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var loss = model.LossAndGradients(data.Inputs, data.Labels);
             accuracy = Accuracy(model, data);
             log.Step(step, loss, accuracy);
@@ -86,6 +107,9 @@ internal static class TrainingJob
         RunName = options.RunPrefix + "/" + model,
         FlushInterval = TimeSpan.FromSeconds(2),
         MaxQueue = 100,
+        RestartAtStep = options.ReplaceRuns && options.Server is not null ? 0 : null,
+        LoggerFactory = options.LoggerFactory,
+        JournalDirectory = options.JournalDirectory,
     };
 }
 

@@ -30,4 +30,19 @@ internal sealed record TrainingOptions
 
     /// <summary>Steps between histograms and images.</summary>
     public int DetailEvery { get; init; } = 25;
+
+    /// <summary>
+    /// Train into the runs again from step 0 (a restart at step 0 supersedes what an earlier job
+    /// logged there), so a fixed <see cref="RunPrefix"/> keeps one pair of runs however often it runs.
+    /// </summary>
+    public bool ReplaceRuns { get; init; }
+
+    /// <summary>Where the writers log (null: the SDK's default, warnings on standard error).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The writers' journal root (null: the SDK's default).</summary>
+    public string? JournalDirectory { get; init; }
+
+    /// <summary>Called with each writer as soon as it exists (for a caller that watches connections).</summary>
+    public Action<Metrics.Client.SummaryWriter>? WriterCreated { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Metrics.Cli;
 using Metrics.Cli.Bench;
 using Metrics.Cli.Console;
@@ -31,4 +32,7 @@ if (parse.GetValue(dataDir) is { Length: > 0 } folder)
     Environment.SetEnvironmentVariable("METRICS_DATA_DIR", Path.GetFullPath(folder));
 }
 
-return await parse.InvokeAsync(new InvocationConfiguration(), signals.Token);
+var exitCode = await parse.InvokeAsync(new InvocationConfiguration(), signals.Token);
+
+// A missing or malformed flag is a usage error: exit 2, as docs/client.md says (System.CommandLine returns 1).
+return parse.Action is ParseErrorAction ? 2 : exitCode;

@@ -4,7 +4,6 @@ using Metrics.Client.Internal;
 using Metrics.Contracts.TensorBoard;
 using Metrics.TensorBoard;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Metrics.Client;
 
@@ -46,7 +45,7 @@ public sealed class SummaryWriter : IAsyncDisposable
         {
             var isNew = string.IsNullOrEmpty(options.WriterId);
             WriterId = isNew ? NewWriterId(_time) : options.WriterId!;
-            var logger = options.LoggerFactory?.CreateLogger<SummaryWriter>() ?? NullLogger<SummaryWriter>.Instance;
+            ILogger logger = options.LoggerFactory is { } factory ? factory.CreateLogger<SummaryWriter>() : StandardErrorLogger.Instance;
             Sink = new OnlineSink(options, WriterId, isNew, logger);
         }
         else if (!string.IsNullOrEmpty(options.LogDirectory))

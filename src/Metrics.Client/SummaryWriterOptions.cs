@@ -75,7 +75,12 @@ public sealed class SummaryWriterOptions
     /// <summary>How long <see cref="SummaryWriter.DisposeAsync"/> waits for acknowledgements (default 30 s).</summary>
     public TimeSpan DisposeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Where the writer logs connection problems and what it left in the journal (none when null).</summary>
+    /// <summary>
+    /// Where the writer logs: each failed attempt to reach the server (warning, with the address and
+    /// the gRPC status), reconnections (information), a refusal (error), and what it left in the
+    /// journal (warning). When null, warnings and errors go to standard error as
+    /// <c>metrics-client warning: …</c> lines; pass <c>NullLoggerFactory.Instance</c> to log nothing.
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>Clock for wall times, the flush interval and retry back-off.</summary>

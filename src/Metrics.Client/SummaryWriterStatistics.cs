@@ -39,6 +39,15 @@ public sealed record SummaryWriterStatistics
     /// <summary>True while a write stream to the server is open.</summary>
     public bool Connected { get; init; }
 
+    /// <summary>Failed attempts to reach the server (connect, open the run, or keep the stream) so far.</summary>
+    public long ConnectionFailures { get; init; }
+
+    /// <summary>
+    /// Why the latest failed attempt failed, with the server's address: the gRPC status and its
+    /// cause, e.g. <c>Unavailable: Connection refused (http://127.0.0.1:50051)</c>; null before any failure.
+    /// </summary>
+    public string? LastConnectionError { get; init; }
+
     /// <summary>The permanent error that stopped the writer, if any.</summary>
     public string? Fault { get; init; }
 }

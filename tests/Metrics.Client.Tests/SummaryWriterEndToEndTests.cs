@@ -13,6 +13,24 @@ public sealed class SummaryWriterEndToEndTests(IngestFixture ingest) : IClassFix
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250);
 
     [Fact]
+    public async Task AddHParams_FloatValue_StoredAsTheDecimalTheUserWrote()
+    {
+        const string Run = "sdk/float-hparam";
+        await using (var writer = new SummaryWriter(ingest.Options(Run)))
+        {
+            writer.AddHParams(new Dictionary<string, object> { ["lr"] = 0.05f, ["momentum"] = 0.9f, ["exact"] = 0.1 });
+        }
+
+        var (hparamsJson, _) = await ingest.Stored.HParamsAsync(Run);
+        using var hparams = JsonDocument.Parse(hparamsJson);
+        Assert.Equal(0.05, hparams.RootElement.GetProperty("lr").GetDouble());
+        Assert.Equal(0.9, hparams.RootElement.GetProperty("momentum").GetDouble());
+        Assert.Equal(0.1, hparams.RootElement.GetProperty("exact").GetDouble());
+        var session = HParamsPluginData.Parser.ParseFrom((await ingest.Stored.SeriesAsync(Run))["_hparams_/session_start_info"].PluginContent).SessionStartInfo;
+        Assert.Equal(0.05, session.Hparams["lr"].NumberValue);
+    }
+
+    [Fact]
     public async Task EveryKind_WrittenThenClosed_StoredExactly()
     {
         const string Run = "sdk/every-kind";

@@ -29,4 +29,10 @@ internal static class CliOptions
     {
         Description = "Print one JSON object instead of text.",
     };
+
+    public static Option<double> ConnectTimeout() => new("--connect-timeout")
+    {
+        Description = "Seconds to keep retrying an ingest service that never answered before giving up (exit 1); once it answered, retries go on while it is down.",
+        DefaultValueFactory = _ => 30,
+    };
 }

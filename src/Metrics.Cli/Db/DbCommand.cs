@@ -32,7 +32,7 @@ internal static class DbCommand
             }
             catch (Exception e) when (e is NpgsqlException or FormatException)
             {
-                await System.Console.Error.WriteLineAsync("metrics db migrate: " + e.Message);
+                await System.Console.Error.WriteLineAsync(DatabaseErrors.Describe("db migrate", database, DatabaseErrors.FromLocalStack(parse.GetValue(url)), e));
                 return 1;
             }
         });

@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Metrics.Cli.Console;
 using Metrics.Client;
 using Metrics.Client.Internal;
 using Metrics.TensorBoard;
+using Microsoft.Extensions.Logging.Abstractions;
 using DataClass = Metrics.Contracts.TensorBoard.DataClass;
 
 namespace Metrics.Cli.Upload;
@@ -22,44 +25,38 @@ internal sealed class RunUpload : IAsyncDisposable
     private readonly UploadState _state;
     private readonly UploadProgress _progress;
     private readonly RunReader _reader;
-    private readonly SummaryWriter _writer;
-    private readonly OnlineSink _sink;
+    private readonly UploadSettings _settings;
+    private readonly ConnectionWatch _watch;
     private readonly string _journal;
     private readonly RunPosition? _saved;
+    private readonly long _pointsBefore;
+    private SummaryWriter? _writer;
+    private OnlineSink? _sink;
     private long _points;
     private long _unsaved;
     private long _bytesCounted;
+    private int _problemsReported;
 
-    public RunUpload(LogdirRun run, string runName, UploadSettings settings, UploadState state, UploadProgress progress)
+    public RunUpload(LogdirRun run, string runName, UploadSettings settings, UploadState state, UploadProgress progress, ConnectionWatch watch)
     {
         _run = run;
         RunName = runName;
+        _settings = settings;
         _state = state;
         _progress = progress;
+        _watch = watch;
         var entry = state.Get(runName);
         _saved = entry is null ? null : new RunPosition(entry.File, entry.Offset);
-        _points = entry?.Points ?? 0;
+        _pointsBefore = entry?.Points ?? 0;
         _reader = new RunReader(run.Name, run.Directory);
         // The event files are the durable copy: the writer's journal only lives for this session.
         _journal = Path.Combine(Path.GetTempPath(), "metrics-upload-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
-        _writer = new SummaryWriter(new SummaryWriterOptions
-        {
-            Server = settings.Server,
-            Token = settings.Token,
-            Project = settings.Project,
-            RunName = runName,
-            WriterId = WriterIdOf(settings.Project, runName),
-            JournalDirectory = _journal,
-            MaxQueue = 5_000,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            DisposeTimeout = TimeSpan.FromSeconds(30),
-        });
-        _sink = (OnlineSink)_writer.Sink;
     }
 
     public string RunName { get; }
 
-    public SummaryWriterStatistics Statistics => _writer.Statistics;
+    /// <summary>Damaged records or unreadable events were found in this run's files (reported once each).</summary>
+    public bool HadProblems => _problemsReported > 0;
 
     /// <summary>Writer id of a run's uploads: the same for every upload of (project, run), so the server's exactly-once bookkeeping spans reruns.</summary>
     public static string WriterIdOf(string project, string runName) =>
@@ -98,6 +95,7 @@ internal sealed class RunUpload : IAsyncDisposable
             }
         }
 
+        ReportProblems();
         if (_unsaved > 0)
         {
             await CommitAsync(cancellationToken);
@@ -106,22 +104,29 @@ internal sealed class RunUpload : IAsyncDisposable
         return sent > 0;
     }
 
-    /// <summary>Waits for the acknowledgements of everything sent (up to the writer's DisposeTimeout), then saves the progress.</summary>
-    public async Task<SummaryWriterCloseResult> CloseAsync()
+    /// <summary>
+    /// Waits for the acknowledgements of everything sent (up to the writer's DisposeTimeout, or not at
+    /// all with a cancelled <paramref name="cancellationToken"/>), then saves the progress.
+    /// </summary>
+    public async Task<SummaryWriterCloseResult> CloseAsync(CancellationToken cancellationToken)
     {
-        var result = await _writer.CloseAsync();
+        var result = _writer is null ? new SummaryWriterCloseResult() : await _writer.CloseAsync(cancellationToken);
         if (result.PendingBatches == 0 && _unsaved > 0)
         {
             Save();
         }
 
-        _progress.RunDone(RunName, _points);
+        _progress.RunDone(RunName, _points, _pointsBefore, result.PendingBatches == 0);
         return result;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _writer.DisposeAsync();
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
         _reader.Dispose();
         if (Directory.Exists(_journal))
         {
@@ -135,12 +140,51 @@ internal sealed class RunUpload : IAsyncDisposable
         return byFile != 0 ? byFile : a.Offset.CompareTo(b.Offset);
     }
 
+    // The writer (and so the run on the server) only exists once the run has something to send:
+    // a run whose files hold nothing readable creates no empty run.
+    private OnlineSink Sink()
+    {
+        if (_sink is null)
+        {
+            _writer = new SummaryWriter(new SummaryWriterOptions
+            {
+                Server = _settings.Server,
+                Token = _settings.Token,
+                Project = _settings.Project,
+                RunName = RunName,
+                WriterId = WriterIdOf(_settings.Project, RunName),
+                JournalDirectory = _journal,
+                MaxQueue = 5_000,
+                FlushInterval = TimeSpan.FromSeconds(1),
+                DisposeTimeout = TimeSpan.FromSeconds(30),
+                // The command reports connection trouble itself (ConnectionWatch), once for all runs.
+                LoggerFactory = NullLoggerFactory.Instance,
+            });
+            _sink = (OnlineSink)_writer.Sink;
+            _watch.Add(_writer);
+        }
+
+        return _sink;
+    }
+
+    private void ReportProblems()
+    {
+        for (; _problemsReported < _reader.Problems.Count; _problemsReported++)
+        {
+            var problem = _reader.Problems[_problemsReported];
+            _progress.Problem(string.Create(
+                CultureInfo.InvariantCulture,
+                $"metrics upload: run {RunName}: {problem.FilePath} at offset {problem.Offset}: {problem.Message}; the rest of that file is not uploaded (`metrics logdir inspect` shows what TensorBoard reads)."));
+        }
+    }
+
     private void Send(in RunItem item)
     {
+        var sink = Sink();
         switch (item.Kind)
         {
             case RunItemKind.Restart:
-                _sink.MarkRestart(item.Step, item.WallTime);
+                sink.MarkRestart(item.Step, item.WallTime);
                 return;
             case RunItemKind.TagsPurge:
                 // Files without file_version only; later points of those steps replace the earlier ones.
@@ -151,13 +195,13 @@ internal sealed class RunUpload : IAsyncDisposable
         switch (point.DataClass)
         {
             case DataClass.Scalar:
-                _sink.AddScalar(point.Tag, point.Step, point.WallTime, point.Scalar, point.Metadata);
+                sink.AddScalar(point.Tag, point.Step, point.WallTime, point.Scalar, point.Metadata);
                 break;
             case DataClass.Tensor:
-                _sink.AddTensor(point.Tag, point.Step, point.WallTime, point.Tensor, point.Metadata);
+                sink.AddTensor(point.Tag, point.Step, point.WallTime, point.Tensor, point.Metadata);
                 break;
             case DataClass.BlobSequence:
-                _sink.AddBlobs(point.Tag, point.Step, point.WallTime, point.Blobs, point.Tensor, point.Metadata);
+                sink.AddBlobs(point.Tag, point.Step, point.WallTime, point.Blobs, point.Tensor, point.Metadata);
                 break;
             default:
                 // TensorBoard's data provider does not show values of unknown plugins either.
@@ -167,7 +211,7 @@ internal sealed class RunUpload : IAsyncDisposable
 
     private async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await _writer.FlushAsync(cancellationToken);
+        await _writer!.FlushAsync(cancellationToken);
         Save();
     }
 
@@ -179,7 +223,7 @@ internal sealed class RunUpload : IAsyncDisposable
         _unsaved = 0;
         if (_reader.Position is { } position)
         {
-            _state.Set(RunName, new UploadState.Entry(position.FileName, position.Offset, _points));
+            _state.Set(RunName, new UploadState.Entry(position.FileName, position.Offset, _pointsBefore + _points));
             var bytes = BytesRead(position);
             _progress.Committed(RunName, points, bytes - _bytesCounted);
             _bytesCounted = bytes;

@@ -16,9 +16,10 @@ internal static class UploadCommand
         var watch = new Option<bool>("--watch") { Description = "Keep uploading new data, files and runs until Ctrl-C." };
         var stateFile = new Option<string?>("--state-file") { Description = "Where progress is remembered (default: ~/.cache/metrics/upload/<logdir, server, project>.json)." };
         var poll = new Option<double>("--poll-seconds") { Description = "With --watch, seconds between scans of the logdir.", DefaultValueFactory = _ => 2 };
+        var connectTimeout = CliOptions.ConnectTimeout();
         var upload = new Command("upload", "Upload a TensorBoard logdir (event files of any framework) to Metrics.")
         {
-            server, token, project, logdir, watch, stateFile, poll,
+            server, token, project, logdir, watch, stateFile, poll, connectTimeout,
         };
         upload.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,10 +42,11 @@ internal static class UploadCommand
             var settings = new UploadSettings(
                 serverUri, secret, projectName, dir, parse.GetValue(watch),
                 parse.GetValue(stateFile) ?? UploadState.DefaultPath(dir, url, projectName),
-                TimeSpan.FromSeconds(Math.Max(0.05, parse.GetValue(poll))));
-            var progress = new UploadProgress(System.Console.Out, interactive: !System.Console.IsOutputRedirected);
+                TimeSpan.FromSeconds(Math.Max(0.05, parse.GetValue(poll))),
+                TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(connectTimeout))));
+            var progress = new UploadProgress(System.Console.Out, System.Console.Error, interactive: !System.Console.IsOutputRedirected);
             progress.Message(string.Create(CultureInfo.InvariantCulture, $"Uploading {Path.GetFullPath(dir)} to {url} (project {projectName}){(settings.Watch ? ", watching" : string.Empty)}"));
-            return await new LogdirUploader(settings, progress).RunAsync(cancellationToken);
+            return await new LogdirUploader(settings, progress, TimeProvider.System).RunAsync(cancellationToken);
         });
         return upload;
     }

@@ -3,8 +3,12 @@ using System.Globalization;
 
 namespace Metrics.Cli.Upload;
 
-/// <summary>Counters of an upload, redrawn on one line on a terminal, or printed as plain lines when output is redirected.</summary>
-internal sealed class UploadProgress(TextWriter output, bool interactive)
+/// <summary>
+/// Counters of an upload, redrawn on one line on a terminal, or printed as plain lines when output is
+/// redirected. Counts are this invocation's: what earlier runs of the command uploaded is said apart.
+/// Problems (damaged files, an unreachable server) go to <paramref name="error"/>.
+/// </summary>
+internal sealed class UploadProgress(TextWriter output, TextWriter error, bool interactive)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _lock = new();
@@ -25,15 +29,37 @@ internal sealed class UploadProgress(TextWriter output, bool interactive)
         Draw(force: false, run);
     }
 
-    public void RunDone(string run, long points)
+    public void RunDone(string run, long points, long uploadedBefore, bool complete)
     {
         Interlocked.Increment(ref _runsDone);
         if (!interactive)
         {
+            var line = !complete
+                ? string.Create(CultureInfo.InvariantCulture, $"run {run}: {points} points uploaded; the rest was not acknowledged")
+                : points == 0 && uploadedBefore > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"run {run}: up to date ({uploadedBefore} points uploaded before)")
+                : uploadedBefore > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"run {run}: {points} points uploaded ({uploadedBefore} before)")
+                    : string.Create(CultureInfo.InvariantCulture, $"run {run}: {points} points uploaded");
             lock (_lock)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: {points} points uploaded"));
+                output.WriteLine(line);
             }
+        }
+    }
+
+    /// <summary>A line on the error stream (the terminal's progress line is cleared first).</summary>
+    public void Problem(string line)
+    {
+        lock (_lock)
+        {
+            if (interactive)
+            {
+                output.Write("\r" + new string(' ', TerminalWidth.Or(80) - 1) + "\r");
+                output.Flush();
+            }
+
+            error.WriteLine(line);
         }
     }
 

@@ -4,8 +4,8 @@ namespace Metrics.Client.Internal;
 
 internal static partial class ClientLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "Metrics ingest unreachable for run {RunName} (writer {WriterId}); retrying in {DelayMs} ms, unacknowledged batches go to the journal: {Reason}")]
-    public static partial void Disconnected(ILogger logger, string runName, string writerId, long delayMs, string reason);
+    [LoggerMessage(1, LogLevel.Warning, "Metrics ingest at {Server} unreachable for run {RunName} (writer {WriterId}): {Reason}; retrying in {DelayMs} ms, unacknowledged batches go to the journal")]
+    public static partial void Disconnected(ILogger logger, string server, string runName, string writerId, long delayMs, string reason);
 
     [LoggerMessage(2, LogLevel.Information, "Connected to Metrics ingest for run {RunName} (writer {WriterId}); the server has committed up to batch {LastCommitted}")]
     public static partial void Connected(ILogger logger, string runName, string writerId, ulong lastCommitted);

@@ -17,10 +17,17 @@ internal static class HParamSummaries
     {
         string s => new V1.HParamValue { StringValue = s },
         bool b => new V1.HParamValue { BoolValue = b },
-        double or float or int or long or short or byte or sbyte or uint or ulong or ushort or decimal =>
+        // A float keeps the value the user wrote (0.05f is 0.05, not its binary 0.05000000074505806),
+        // so hparams read as given and filters such as hparam.lr=0.05 find the run.
+        float f => new V1.HParamValue { NumberValue = ShortestDouble(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture)) },
+        Half h => new V1.HParamValue { NumberValue = ShortestDouble(h.ToString("R", System.Globalization.CultureInfo.InvariantCulture)) },
+        double or int or long or short or byte or sbyte or uint or ulong or ushort or decimal =>
             new V1.HParamValue { NumberValue = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) },
         _ => throw new ArgumentException($"Hyperparameter '{name}' must be a string, boolean or number, not {value?.GetType().Name ?? "null"}.", nameof(value)),
     };
+
+    private static double ShortestDouble(string roundTrip) =>
+        double.Parse(roundTrip, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The empty DT_FLOAT [0] tensor the hparams summaries carry (their data is in the metadata).</summary>
     public static TensorProto EmptyTensor() =>

@@ -19,6 +19,8 @@ internal sealed partial class OnlineSink
     private long _reconnects;
     private ulong _highestSent;
     private volatile bool _connected;
+    private long _connectionFailures;
+    private volatile string? _lastConnectionError;
 
     /// <summary>The token's project as the server reported it (empty before the first OpenRun or from an older server).</summary>
     public string? Project { get; private set; }
@@ -91,7 +93,10 @@ internal sealed partial class OnlineSink
                 _connected = false;
                 _store.SpillAll();
                 var delay = Backoff(attempt++);
-                ClientLog.Disconnected(_logger, _runName, _writerId, (long)delay.TotalMilliseconds, e.Message);
+                var reason = ConnectionErrors.Describe(e);
+                _lastConnectionError = reason + " (" + _options.Server!.OriginalString + ")";
+                Interlocked.Increment(ref _connectionFailures);
+                ClientLog.Disconnected(_logger, _options.Server!.OriginalString, _runName, _writerId, (long)delay.TotalMilliseconds, reason);
                 _pulse.Fire();
                 try
                 {

@@ -102,6 +102,8 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
                 BatchesSent = Interlocked.Read(ref _batchesSent),
                 BatchesResent = Interlocked.Read(ref _batchesResent),
                 Reconnects = Interlocked.Read(ref _reconnects),
+                ConnectionFailures = Interlocked.Read(ref _connectionFailures),
+                LastConnectionError = _lastConnectionError,
                 Connected = _connected,
                 Fault = _fault?.Message,
             };

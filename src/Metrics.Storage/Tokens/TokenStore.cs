@@ -52,6 +52,63 @@ public sealed class TokenStore(NpgsqlDataSource dataSource, IOptions<TokenOption
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>The tokens of <paramref name="project"/>, oldest first (revoked and expired ones too).</summary>
+    public async Task<IReadOnlyList<TokenInfo>> ListAsync(string project, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT t.token_id, p.name, t.scope, t.description, t.created_at, t.expires_at, t.revoked_at
+            FROM api_tokens t JOIN projects p USING (project_id)
+            WHERE p.name = $1
+            ORDER BY t.token_id
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = project });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tokens = new List<TokenInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tokens.Add(new TokenInfo(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                (TokenScope)reader.GetInt16(2),
+                reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Revokes the token with id <paramref name="tokenId"/>; its details, or null when no unrevoked token has that id (takes effect within the cache period).</summary>
+    public async Task<TokenInfo?> RevokeAsync(long tokenId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE api_tokens t SET revoked_at = now()
+            FROM projects p
+            WHERE t.token_id = $1 AND t.revoked_at IS NULL AND p.project_id = t.project_id
+            RETURNING t.token_id, p.name, t.scope, t.description, t.created_at, t.expires_at, t.revoked_at
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tokenId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new TokenInfo(
+            reader.GetInt64(0),
+            reader.GetString(1),
+            (TokenScope)reader.GetInt16(2),
+            reader.GetString(3),
+            reader.GetFieldValue<DateTimeOffset>(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+            reader.GetFieldValue<DateTimeOffset>(6));
+    }
+
     /// <summary>The identity of a valid (known, unexpired, unrevoked) token, else null.</summary>
     public async Task<TokenIdentity?> AuthenticateAsync(string? token, CancellationToken cancellationToken)
     {
