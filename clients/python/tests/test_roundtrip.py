@@ -142,9 +142,10 @@ def test_add_image_and_add_images_pixels(stack, writer_args):
 
     def pixels(tag):
         listing = stack.query.blobs(run, tag)
-        width, height, png = listing["blobs"][0]
+        (png,) = listing["images"][0]
         image = decode_png(_blob(stack, png))
-        assert (_blob(stack, width), _blob(stack, height)) == (str(image.shape[1]).encode(), str(image.shape[0]).encode())
+        assert png["content_type"] == "image/png"
+        assert (png["width"], png["height"]) == (image.shape[1], image.shape[0])
         return image
 
     def as_uint8(a):  # torch's scaling of float images
@@ -167,7 +168,7 @@ def test_add_audio_wav_samples(stack, writer_args):
     run = stack.query.run_id("rt/audio")
     listing = stack.query.blobs(run, "voice")
     assert listing["steps"] == [3]
-    (clip,) = listing["blobs"][0]
+    (clip,) = listing["audio"][0]
     assert clip["content_type"] == "audio/wav"
     rate, pcm = decode_wav(_blob(stack, clip))
     assert rate == 8000
@@ -230,11 +231,11 @@ def test_add_figure_renders_matplotlib_figures(stack, writer_args):
         writer.add_figure("two", [plt.figure(figsize=(1, 1), dpi=40) for _ in range(2)], 1)
     assert not plt.fignum_exists(figure.number)  # close=True
     run = stack.query.run_id("rt/figure")
-    (width, height, png) = stack.query.blobs(run, "plot")["blobs"][0]
+    (png,) = stack.query.blobs(run, "plot")["images"][0]
     image = decode_png(_blob(stack, png))
     assert image.shape == (75, 100, 4)
     assert ((image[:, :, 0] > 200) & (image[:, :, 1] < 80)).any()  # the red line
-    (width, height, png) = stack.query.blobs(run, "two")["blobs"][0]
+    (png,) = stack.query.blobs(run, "two")["images"][0]
     assert decode_png(_blob(stack, png)).shape == (40, 80, 4)
 
 
@@ -244,7 +245,7 @@ def test_blobs_over_one_mebibyte_travel_as_chunks(stack, writer_args):
         writer.add_image("noise", noise, 0, dataformats="HWC")
         writer.add_scalar("after", 1.0, 0)
     run = stack.query.run_id("rt/large")
-    (_, _, png) = stack.query.blobs(run, "noise")["blobs"][0]
+    (png,) = stack.query.blobs(run, "noise")["images"][0]
     assert png["size"] > 1 << 20
     np.testing.assert_array_equal(decode_png(_blob(stack, png)), noise)
     assert stack.query.scalars(run, "after")["values"] == [1.0]
