@@ -2,7 +2,7 @@
 # The Python SDK's tests: installs Debian's python3 packages when missing, builds the .NET
 # processes the tests start (ingest, query, the metrics CLI) when absent, makes a venv with the
 # SDK installed, and runs pytest. The database comes from METRICS_TEST_DATABASE_URL (what .ci/run
-# exports), else the development server at 127.0.0.1:55432.
+# exports), else a private PostgreSQL cluster this script starts and stops (.ci/test-postgres.sh).
 # Usage: bash clients/python/ci.sh [pytest arguments...]
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,8 +36,12 @@ build services/ingest/Metrics.Ingest.csproj services/ingest/bin/Debug/net10.0/Me
 build services/query/Metrics.Query.csproj services/query/bin/Debug/net10.0/Metrics.Query.dll
 build src/Metrics.Cli/Metrics.Cli.csproj src/Metrics.Cli/bin/Debug/net10.0/metrics.dll
 
+if [ -z "${METRICS_TEST_DATABASE_URL:-}" ]; then
+  . "$root/.ci/test-postgres.sh"
+  start_test_postgres || exit 1
+fi
 venv="$(mktemp -d "${TMPDIR:-/tmp}/metrics-python-ci.XXXXXX")"
-trap 'rm -rf "$venv"' EXIT
+trap 'rm -rf "$venv"; [ -z "${test_pgdir:-}" ] || stop_test_postgres' EXIT
 "$python" -m venv --system-site-packages "$venv/venv" || exit 1
 # Build in a copy: pip's setuptools build leaves build/ and *.egg-info beside the sources.
 cp -r "$here" "$venv/src"

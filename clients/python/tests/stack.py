@@ -1,7 +1,6 @@
 """Real ingest and query processes on loopback against a real PostgreSQL, for the tests.
 
-The database comes from METRICS_TEST_DATABASE_URL (what .ci/run exports; a superuser URL), else the
-development server at 127.0.0.1:55432. Each test session creates its own database and drops it after.
+The database comes from METRICS_TEST_DATABASE_URL (a superuser URL: what .ci/run and ci.sh export). Each test session creates its own database and drops it after.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from typing import Any, Callable, Optional
 REPO = Path(__file__).resolve().parents[3]
 PEPPER = "python-sdk-tests-pepper-0123456789"
 PROJECT = "pytest"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:55432/postgres"
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
@@ -73,7 +71,9 @@ def _psql(url: str, sql: str) -> str:
 
 class Database:
     def __init__(self) -> None:
-        self.admin_url = os.environ.get("METRICS_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+        self.admin_url = os.environ.get("METRICS_TEST_DATABASE_URL", "")
+        if not self.admin_url:
+            raise RuntimeError("METRICS_TEST_DATABASE_URL is not set: run `bash clients/python/ci.sh`, which starts a private PostgreSQL")
         self.name = "pysdk_" + uuid.uuid4().hex[:10]
         _psql(self.admin_url, f"CREATE DATABASE {self.name}")
         parsed = urllib.parse.urlsplit(self.admin_url)
