@@ -7,7 +7,7 @@ using Metrics.Examples.Training.Models;
 namespace Metrics.Examples.Training;
 
 /// <summary>Trains the sigmoid neuron and the MLP on two spirals, logging every step through a <see cref="SummaryWriter"/> per model.</summary>
-internal static class TrainingJob
+public static class TrainingJob
 {
     public static async Task<TrainingReport> RunAsync(TrainingOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -114,4 +114,4 @@ internal static class TrainingJob
 }
 
 /// <summary>What a training job did.</summary>
-internal sealed record TrainingReport(string NeuronRun, string MlpRun, float MlpAccuracy, bool Complete);
+public sealed record TrainingReport(string NeuronRun, string MlpRun, float MlpAccuracy, bool Complete);

@@ -1,7 +1,7 @@
 namespace Metrics.Examples.Training;
 
 /// <summary>Where the job logs and how long it trains.</summary>
-internal sealed record TrainingOptions
+public sealed record TrainingOptions
 {
     /// <summary>Ingest gRPC URL; null with <see cref="LogDirectory"/> writes event files instead.</summary>
     public Uri? Server { get; init; }

@@ -10,6 +10,9 @@ internal static class ProcessRunner
 {
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "metrics.dll");
 
+    /// <summary>The development tool behind ./metrics: the CLI plus up, demo and bench.</summary>
+    public static string DevDll => Path.Combine(AppContext.BaseDirectory, "metrics-dev.dll");
+
     public static string ServiceDll(string service)
     {
         var name = "Metrics." + char.ToUpperInvariant(service[0]) + service[1..];

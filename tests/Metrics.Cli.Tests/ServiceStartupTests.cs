@@ -93,7 +93,7 @@ public sealed class ServiceStartupTests(DatabaseFixture db) : IClassFixture<Data
         try
         {
             var port = int.Parse(environment["METRICS_HTTP_PORT"], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(await Metrics.Cli.Up.HealthProbe.WaitReadyAsync(port, TimeSpan.FromSeconds(60), CancellationToken.None), "not ready");
+            Assert.True(await Metrics.Dev.Up.HealthProbe.WaitReadyAsync(port, TimeSpan.FromSeconds(60), CancellationToken.None), "not ready");
             using var http = new HttpClient();
             using var live = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/live"));
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);

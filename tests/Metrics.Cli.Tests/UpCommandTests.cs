@@ -20,7 +20,7 @@ public sealed class UpCommandTests : IDisposable
             "--tensorboard-port", tensorBoardPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
 
-        var first = await ProcessRunner.RunAsync(ProcessRunner.CliDll, Args(), timeout: TimeSpan.FromMinutes(4));
+        var first = await ProcessRunner.RunAsync(ProcessRunner.DevDll, Args(), timeout: TimeSpan.FromMinutes(4));
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         Assert.Contains("Metrics is up.", first.StandardOutput, StringComparison.Ordinal);
         Assert.Contains($"tensorboard --grpc_data_provider=localhost:{tensorBoardPort}", first.StandardOutput, StringComparison.Ordinal);
@@ -29,7 +29,7 @@ public sealed class UpCommandTests : IDisposable
         Assert.StartsWith("mt_", token, StringComparison.Ordinal);
         Assert.Contains(token, first.StandardOutput, StringComparison.Ordinal);
 
-        var second = await ProcessRunner.RunAsync(ProcessRunner.CliDll, Args(), timeout: TimeSpan.FromMinutes(4));
+        var second = await ProcessRunner.RunAsync(ProcessRunner.DevDll, Args(), timeout: TimeSpan.FromMinutes(4));
         Assert.True(second.ExitCode == 0, second.StandardOutput + second.StandardError);
         Assert.Contains(token, second.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Creating a PostgreSQL cluster", second.StandardOutput, StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class UpCommandTests : IDisposable
         holder.Start();
         var busy = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll,
+        var result = await ProcessRunner.RunAsync(ProcessRunner.DevDll,
             [
                 "up", "--no-demo", "--exit-when-ready", "--data-dir", _dataDir,
                 "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -70,7 +70,7 @@ public sealed class UpCommandTests : IDisposable
             "--tensorboard-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
         var pidFile = Path.Combine(_dataDir, "postgres", "pgdata", "postmaster.pid");
-        using var up = ProcessRunner.Start(ProcessRunner.CliDll, args);
+        using var up = ProcessRunner.Start(ProcessRunner.DevDll, args);
         try
         {
             var output = new System.Text.StringBuilder();

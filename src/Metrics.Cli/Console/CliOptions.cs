@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Metrics.Cli.Console;
 
 /// <summary>Options several commands share; each falls back to its METRICS_* environment variable.</summary>
-internal static class CliOptions
+public static class CliOptions
 {
     public static Option<string?> DatabaseUrl() => new("--database-url")
     {

@@ -10,7 +10,7 @@ namespace Metrics.Cli.Console;
 /// within the connect timeout, it gives up: <see cref="GaveUp"/> turns true and the command's
 /// token is cancelled, so the command ends with one clear line instead of waiting forever.
 /// </summary>
-internal sealed class ConnectionWatch(string command, Uri server, TimeSpan connectTimeout, TimeProvider time, Action<string> report)
+public sealed class ConnectionWatch(string command, Uri server, TimeSpan connectTimeout, TimeProvider time, Action<string> report)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan ReminderInterval = TimeSpan.FromSeconds(5);

@@ -1,7 +1,7 @@
 namespace Metrics.Cli.Console;
 
 /// <summary>The checkout the command runs from (the folder holding Metrics.sln), when there is one.</summary>
-internal static class RepoRoot
+public static class RepoRoot
 {
     public static string? Find()
     {

@@ -7,7 +7,7 @@ namespace Metrics.Cli.Console;
 /// repo root unless --data-dir or METRICS_DATA_DIR says otherwise), so `metrics token create`,
 /// `db migrate`, `demo`, `upload` and `export` work against it without any environment variables.
 /// </summary>
-internal sealed record StackSettings(string DatabaseUrl, string TokenPepper, string IngestUrl, string QueryUrl, string Logdir, string Project, string Token)
+public sealed record StackSettings(string DatabaseUrl, string TokenPepper, string IngestUrl, string QueryUrl, string Logdir, string Project, string Token)
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 

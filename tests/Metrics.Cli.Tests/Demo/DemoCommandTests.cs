@@ -51,7 +51,7 @@ public sealed class DemoCommandTests(ServicesFixture services) : IClassFixture<S
         var url = "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture);
         var clock = Stopwatch.StartNew();
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["demo", "--server", url, "--token", services.WriteToken, "--steps", "5", "--connect-timeout", "3"], timeout: TimeSpan.FromSeconds(60));
+        var result = await ProcessRunner.RunAsync(ProcessRunner.DevDll, ["demo", "--server", url, "--token", services.WriteToken, "--steps", "5", "--connect-timeout", "3"], timeout: TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 1, result.StandardOutput + result.StandardError);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
@@ -60,7 +60,7 @@ public sealed class DemoCommandTests(ServicesFixture services) : IClassFixture<S
     }
 
     private Task<ProcessResult> DemoAsync(string token, string project, string steps) =>
-        ProcessRunner.RunAsync(ProcessRunner.CliDll, ["demo", "--server", services.IngestUrl, "--token", token, "--project", project, "--steps", steps]);
+        ProcessRunner.RunAsync(ProcessRunner.DevDll, ["demo", "--server", services.IngestUrl, "--token", token, "--project", project, "--steps", steps]);
 
     private async Task<JsonDocument> GetAsync(string token, string path)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Metrics.Cli.Up;
+using Metrics.Dev.Up;
 using Metrics.Storage;
 using Metrics.Storage.Local;
 using Metrics.Testing;

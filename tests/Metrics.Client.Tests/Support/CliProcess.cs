@@ -4,7 +4,7 @@ using Metrics.Testing;
 
 namespace Metrics.Client.Tests.Support;
 
-/// <summary>The `metrics` command as a real child process (built by the test project's build).</summary>
+/// <summary>The `metrics` command of a checkout (tools/Metrics.Dev) as a real child process (built by the test project's build).</summary>
 public static class CliProcess
 {
     public static string Dll
@@ -12,7 +12,7 @@ public static class CliProcess
         get
         {
             var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(RepoPaths.Root, "src", "Metrics.Cli", "bin", configuration, "net10.0", "metrics.dll");
+            return Path.Combine(RepoPaths.Root, "tools", "Metrics.Dev", "bin", configuration, "net10.0", "metrics-dev.dll");
         }
     }
 

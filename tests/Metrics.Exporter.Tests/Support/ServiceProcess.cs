@@ -101,7 +101,7 @@ internal sealed class ServiceProcess : IDisposable
     /// <summary>The shipped `metrics` command (src/Metrics.Cli, built beside this test) run to its end: exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(IReadOnlyList<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(RepoPaths.Root, "src", "Metrics.Cli", "bin", Configuration, "net10.0", "metrics.dll"), .. arguments])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(RepoPaths.Root, "tools", "Metrics.Dev", "bin", Configuration, "net10.0", "metrics-dev.dll"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

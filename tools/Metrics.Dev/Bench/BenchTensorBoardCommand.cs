@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.TensorBoard;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>`metrics bench tensorboard [--points N] [--runs N] [--readers N] [--requests N] [--json]`: TensorBoard's ReadScalars p99 beside the REST read.</summary>
 internal static class BenchTensorBoardCommand

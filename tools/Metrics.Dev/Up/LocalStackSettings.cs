@@ -1,4 +1,4 @@
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>What `metrics up` was asked for.</summary>
 internal sealed record LocalStackSettings(

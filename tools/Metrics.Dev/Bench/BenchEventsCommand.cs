@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.Events;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>`metrics bench events [--events N] [--json]`: scalar events written/read per second beside a raw byte copy.</summary>
 internal static class BenchEventsCommand

@@ -1,4 +1,4 @@
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>Polls GET /health/ready of a local service.</summary>
 internal static class HealthProbe

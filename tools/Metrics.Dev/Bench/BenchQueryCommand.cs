@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.Query;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>`metrics bench query [--points N] [--readers N] [--requests N] [--json]`: p99 of 1000-point downsampled reads beside the full read.</summary>
 internal static class BenchQueryCommand

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>
 /// TensorBoard for the local stack, reading straight from the query service's data-provider port

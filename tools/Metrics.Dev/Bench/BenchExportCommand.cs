@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.Export;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>`metrics bench export [--events N] [--json]`: scalar events/s written by the exporter's writer beside a raw write of the same bytes.</summary>
 internal static class BenchExportCommand

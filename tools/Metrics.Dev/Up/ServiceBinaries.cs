@@ -1,6 +1,6 @@
 using Metrics.Cli.Console;
 
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>Finds the built service assemblies (services/*/bin/&lt;config&gt;/net10.0) that `up` and the benchmarks start.</summary>
 internal static class ServiceBinaries

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.Client;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>`metrics bench client [--points N] [--json]`: SummaryWriter.AddScalar ns per call beside an empty loop, and one writer's sustained points/s against a real ingest.</summary>
 internal static class BenchClientCommand

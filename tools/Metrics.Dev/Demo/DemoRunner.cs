@@ -3,7 +3,7 @@ using Metrics.Client;
 using Metrics.Examples.Training;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Metrics.Cli.Demo;
+namespace Metrics.Dev.Demo;
 
 /// <summary>
 /// Runs a short version of examples/Training against an ingest service (used by `metrics demo` and

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Metrics.Bench.Soak;
-using Metrics.Cli.Up;
+using Metrics.Dev.Up;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>
 /// `metrics bench soak [--writers N] [--seconds S] [--faults] [--json]`: the long version of the

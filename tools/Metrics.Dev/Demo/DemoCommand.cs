@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Cli.Console;
 
-namespace Metrics.Cli.Demo;
+namespace Metrics.Dev.Demo;
 
 /// <summary>`metrics demo`: a short real training job (examples/Training) against the local stack or a given server.</summary>
 internal static class DemoCommand

@@ -6,7 +6,7 @@ using Metrics.Storage.Local;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>
 /// The local stack of `metrics up`: a private PostgreSQL cluster under the data folder, the

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Bench.Ingest;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>
 /// `metrics bench ingest [--writers N] [--points M] [--kind scalar|mixed] [--json]`: points/s

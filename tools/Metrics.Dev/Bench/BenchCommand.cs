@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Metrics.Cli.Bench;
+namespace Metrics.Dev.Bench;
 
 /// <summary>
 /// `metrics bench ingest|query|tensorboard|export|client|events`: each prints its figure beside a baseline

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Metrics.Cli.Console;
 
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>`metrics up`: the whole stack on a private PostgreSQL, until Ctrl-C or SIGTERM.</summary>
 internal static class UpCommand

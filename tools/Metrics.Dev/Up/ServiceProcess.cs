@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Metrics.Cli.Up;
+namespace Metrics.Dev.Up;
 
 /// <summary>
 /// One service run as a child process, as in production (`dotnet Metrics.X.dll`), restarted
