@@ -1,7 +1,7 @@
 using Metrics.Storage.Writes;
 using Npgsql;
 
-namespace Metrics.Ingest.Tests.Writes;
+namespace Metrics.Storage.Tests.Writes;
 
 /// <summary>Small builders and read-backs for write-path tests.</summary>
 internal static class WriteTestData

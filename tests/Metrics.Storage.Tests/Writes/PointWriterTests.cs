@@ -1,8 +1,8 @@
 using Metrics.Storage.Writes;
 using Metrics.Testing;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Storage.Tests.Writes.WriteTestData;
 
-namespace Metrics.Ingest.Tests.Writes;
+namespace Metrics.Storage.Tests.Writes;
 
 public sealed class PointWriterTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
