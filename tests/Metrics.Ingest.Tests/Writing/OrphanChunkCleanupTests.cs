@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Metrics.Contracts.V1;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Ingest.Tests.Writing;
 
@@ -48,15 +48,4 @@ public sealed class OrphanChunkCleanupTests(IngestFixture fx) : IClassFixture<In
 
     private Task<long> ChunksAsync(long run, string writer) =>
         ScalarAsync(fx.DataSource, "SELECT count(*) FROM blob_chunks WHERE run_id = $1 AND writer_id = $2", run, writer);
-
-    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql, params object[] args)
-    {
-        await using var command = db.CreateCommand(sql);
-        foreach (var arg in args)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = arg });
-        }
-
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Metrics.Storage.Writes;
 using Metrics.Testing;
 using Npgsql;
-using static Metrics.Storage.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Storage.Tests.Writes;
 

@@ -1,6 +1,7 @@
 using Metrics.Storage.Writes;
 using Metrics.Testing;
 using static Metrics.Storage.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Storage.Tests.Writes;
 
