@@ -1,14 +1,13 @@
 using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.IO.Hashing;
 
 namespace Metrics.TensorBoard;
 
 /// <summary>
 /// TFRecord framing, the container of every TensorBoard event file:
 /// <c>uint64 LE length | masked CRC32C(length bytes) | data | masked CRC32C(data)</c>, where
-/// <c>mask(c) = ((c &gt;&gt; 15) | (c &lt;&lt; 17)) + 0xA282EAD8</c>. CRC32C runs on the CPU's
-/// CRC instructions through <see cref="BitOperations.Crc32C(uint, ulong)"/>.
+/// <c>mask(c) = ((c &gt;&gt; 15) | (c &lt;&lt; 17)) + 0xA282EAD8</c>. CRC32C comes from
+/// System.IO.Hashing, which runs it on the CPU's CRC instructions.
 /// </summary>
 public static class TfRecord
 {
@@ -24,36 +23,7 @@ public static class TfRecord
     public static long RecordLength(long dataLength) => HeaderLength + dataLength + FooterLength;
 
     /// <summary>Plain (unmasked) CRC32C (Castagnoli) of <paramref name="data"/>.</summary>
-    public static uint Crc32C(ReadOnlySpan<byte> data)
-    {
-        // Eight bytes an instruction, then at most three steps (4, 2, 1 bytes) for the tail:
-        // records are short, so the tail is a large share of the work.
-        var crc = 0xFFFFFFFF;
-        while (data.Length >= sizeof(ulong))
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[sizeof(ulong)..];
-        }
-
-        if (data.Length >= sizeof(uint))
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt32LittleEndian(data));
-            data = data[sizeof(uint)..];
-        }
-
-        if (data.Length >= sizeof(ushort))
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt16LittleEndian(data));
-            data = data[sizeof(ushort)..];
-        }
-
-        if (!data.IsEmpty)
-        {
-            crc = BitOperations.Crc32C(crc, data[0]);
-        }
-
-        return ~crc;
-    }
+    public static uint Crc32C(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
 
     /// <summary>The masking TensorFlow applies to stored checksums.</summary>
     public static uint Mask(uint crc) => unchecked(((crc >> 15) | (crc << 17)) + MaskDelta);

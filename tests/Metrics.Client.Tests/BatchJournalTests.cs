@@ -28,6 +28,20 @@ public sealed class BatchJournalTests : IDisposable
     }
 
     [Fact]
+    public void Append_OneRecord_WritesLengthIeeeCrc32AndPayloadAsBefore()
+    {
+        using (var journal = new BatchJournal(_dir, NullLogger.Instance))
+        {
+            journal.Append(1, [1, 2, 3]);
+            journal.Sync();
+        }
+
+        // Pinned bytes: journals written by earlier versions of the SDK must still open.
+        var file = Directory.GetFiles(_dir, "*.seg").Single();
+        Assert.Equal(Convert.FromHexString("0B0000002337F4000100000000000000010203"), File.ReadAllBytes(file));
+    }
+
+    [Fact]
     public void Recover_TornTail_CutsToLastWholeRecord()
     {
         using (var journal = new BatchJournal(_dir, NullLogger.Instance))

@@ -29,6 +29,10 @@ public sealed class PackageTests : IDisposable
             Assert.Contains(zip.Entries, e => e.FullName == "README.md");
             Assert.Contains(zip.Entries, e => e.FullName == "lib/net10.0/Metrics.Client.dll");
             Assert.Contains(zip.Entries, e => e.FullName == "lib/net10.0/Metrics.Client.xml");
+            // The CRC-32 of journal records and PNG chunks comes from System.IO.Hashing: a dependency, not bundled.
+            using var nuspec = new StreamReader(zip.GetEntry("Metrics.Client.nuspec")!.Open());
+            Assert.Contains("<dependency id=\"System.IO.Hashing\"", await nuspec.ReadToEndAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain(zip.Entries, e => e.Name == "System.IO.Hashing.dll");
         }
 
         // Only the local feed as a source; the package lands in a packages folder of this test (never a

@@ -34,7 +34,10 @@ public sealed class SummaryWriterOutageTests(IngestFixture ingest) : IClassFixtu
 
             await server.StopAsync();
             Write(writer, 5_000, 60_000);
-            await WaitForAsync(() => writer.Statistics is { Connected: false, JournalBatches: > 0 } s && s.LastSequence > acknowledgedBefore + 40);
+            await Metrics.Testing.Eventually.TrueAsync(
+                () => writer.Statistics is { Connected: false, JournalBatches: > 0 } s && s.LastSequence > acknowledgedBefore + 40,
+                TimeSpan.FromMinutes(1),
+                () => $"the writer to journal batches while disconnected: {writer.Statistics}");
             var during = writer.Statistics;
             Assert.Equal(acknowledgedBefore, during.LastAcknowledged);
             Assert.True(during.MemoryBytes <= MaxMemory, $"memory {during.MemoryBytes} above {MaxMemory} during the outage");
@@ -109,13 +112,4 @@ public sealed class SummaryWriterOutageTests(IngestFixture ingest) : IClassFixtu
     }
 
     private static string TempDirectory() => Path.Combine(Path.GetTempPath(), "metrics-client-tests-" + Guid.NewGuid().ToString("N"));
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
 }

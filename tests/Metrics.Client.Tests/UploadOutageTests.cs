@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Metrics.Client.Tests.Support;
 using Metrics.TensorBoard;
+using Metrics.Testing;
 
 namespace Metrics.Client.Tests;
 
@@ -84,14 +85,18 @@ public sealed class UploadOutageTests(IngestFixture ingest) : IClassFixture<Inge
         Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), (await ingest.Stored.ScalarsAsync("outage", "loss")).Select(p => p.Step));
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, Process upload, Func<string> errors)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!await condition())
-        {
-            Assert.False(upload.HasExited, "upload exited: " + errors());
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in 90 s: " + errors());
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, Process upload, Func<string> errors) =>
+        Eventually.TrueAsync(
+            async () =>
+            {
+                if (await condition())
+                {
+                    return true;
+                }
+
+                Assert.False(upload.HasExited, "upload exited: " + errors());
+                return false;
+            },
+            TimeSpan.FromSeconds(90),
+            () => "the upload's next step; its stderr so far:\n" + errors());
 }

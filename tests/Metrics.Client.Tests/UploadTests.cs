@@ -50,10 +50,7 @@ public sealed class UploadTests(IngestFixture ingest) : IClassFixture<IngestFixt
         using (var first = CliProcess.Start("upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--logdir", logdir, "--state-file", state))
         {
             using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            while (!File.Exists(state) && !first.HasExited)
-            {
-                await Task.Delay(10, patience.Token);
-            }
+            await Eventually.TrueAsync(() => File.Exists(state) || first.HasExited, TimeSpan.FromMinutes(2), () => "the first upload to write its state file");
 
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync(patience.Token);

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Metrics.Contracts.TensorBoard;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Metrics.TensorBoard.Tests;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -60,7 +61,7 @@ internal sealed class BatchJournal : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(HeaderLength), seq);
         batch.CopyTo(record.AsSpan(HeaderLength + 8));
         BinaryPrimitives.WriteInt32LittleEndian(record, payloadLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(record.AsSpan(HeaderLength)));
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.HashToUInt32(record.AsSpan(HeaderLength)));
         var offset = segment.Length;
         _appendStream!.Write(record);
         segment.Length += record.Length;
@@ -228,7 +229,7 @@ internal sealed class BatchJournal : IDisposable
                 var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)offset));
                 var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset + 4));
                 if (length < 8 || offset + HeaderLength + length > bytes.Length
-                    || Crc32.Compute(bytes.AsSpan((int)offset + HeaderLength, length)) != crc)
+                    || Crc32.HashToUInt32(bytes.AsSpan((int)offset + HeaderLength, length)) != crc)
                 {
                     break;
                 }

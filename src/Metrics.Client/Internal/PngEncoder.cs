@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 
 namespace Metrics.Client.Internal;
 
@@ -83,7 +84,10 @@ internal static class PngEncoder
         stream.Write(word);
         stream.Write(type);
         stream.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Append(Crc32.Compute(type), data));
+        var crc = new Crc32();
+        crc.Append(type);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, crc.GetCurrentHashAsUInt32());
         stream.Write(word);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Metrics.Cli.Tests.Support;
 using Metrics.TensorBoard;
+using Metrics.Testing;
 using Npgsql;
 
 namespace Metrics.Cli.Tests.Upload;
@@ -142,22 +143,24 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
     // What TensorBoard can read of the folder so far (a torn last record is not read).
     private static int PointsReadableIn(string folder) => LogdirSnapshot.Read(folder).Runs.Sum(r => r.Points.Values.Sum(p => p.Count));
 
-    private async Task WaitForAsync(string project, string run, long points, Process watcher, bool atLeast = false)
+    private Task WaitForAsync(string project, string run, long points, Process watcher, bool atLeast = false)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var stored = await PointCountAsync(project, run);
-            if (atLeast ? stored >= points : stored == points)
+        var stored = 0L;
+        return Eventually.TrueAsync(
+            async () =>
             {
-                return;
-            }
+                stored = await PointCountAsync(project, run);
+                if (atLeast ? stored >= points : stored == points)
+                {
+                    return true;
+                }
 
-            Assert.False(watcher.HasExited, "the watcher exited");
-            Assert.True(stored < points || atLeast, $"{run}: {stored} points stored, only {points} written");
-            Assert.True(DateTime.UtcNow < deadline, $"{run}: {stored} of {points} points after 60 s");
-            await Task.Delay(50);
-        }
+                Assert.False(watcher.HasExited, "the watcher exited");
+                Assert.True(stored < points || atLeast, $"{run}: {stored} points stored, only {points} written");
+                return false;
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"{run}: {points} points; {stored} stored so far");
     }
 
     private async Task<long> PointCountAsync(string project, string run)

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Metrics.Contracts.V1;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using Metrics.Testing;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Ingest.Tests.Grpc;
 
@@ -78,7 +79,10 @@ public sealed class ExactlyOnceTests(IngestFixture fx) : IClassFixture<IngestFix
         }
 
         // Commits of the last dropped streams may still be landing: wait until the writer's seq says all are in.
-        await WaitForAsync(async () => await ScalarAsync(fx.DataSource, "SELECT last_seq FROM writers WHERE run_id = $1 AND writer_id = 'flaky'", run) == BatchCount);
+        await Eventually.TrueAsync(
+            async () => await ScalarAsync(fx.DataSource, "SELECT last_seq FROM writers WHERE run_id = $1 AND writer_id = 'flaky'", run) == BatchCount,
+            TimeSpan.FromSeconds(30),
+            () => $"the writer's last_seq to reach {BatchCount}");
         Assert.Equal(Expected(), await ReadScalarsAsync(fx.DataSource, run, "loss"));
         Assert.Equal(((long)BatchCount * PointsPerBatch, 1000L, (long)BatchCount * 1000 + PointsPerBatch - 1), await SeriesStatsAsync(fx.DataSource, run, "loss"));
         Assert.Equal((long)BatchCount * PointsPerBatch, await ScalarAsync(fx.DataSource, "SELECT points FROM writers WHERE run_id = $1 AND writer_id = 'flaky'", run));
@@ -113,14 +117,5 @@ public sealed class ExactlyOnceTests(IngestFixture fx) : IClassFixture<IngestFix
         await replay.SendAsync(BatchFor(7));
         Assert.Equal([7UL], await replay.CompleteAsync());
         Assert.Equal(Expected(), await ReadScalarsAsync(fx.DataSource, run, "loss"));
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }

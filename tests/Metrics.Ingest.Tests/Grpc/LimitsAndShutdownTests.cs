@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Metrics.Contracts.V1;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Ingest.Tests.Grpc;
 

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Metrics.Contracts.TensorBoard;
 using Metrics.Contracts.V1;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 using DataClass = Metrics.Contracts.V1.DataClass;
 
 namespace Metrics.Ingest.Tests.Grpc;

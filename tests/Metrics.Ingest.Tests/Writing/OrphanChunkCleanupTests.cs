@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Metrics.Contracts.V1;
+using Metrics.Testing;
 using Microsoft.Extensions.Options;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
 namespace Metrics.Ingest.Tests.Writing;
 
@@ -19,11 +20,7 @@ public sealed class OrphanChunkCleanupTests(IngestFixture fx) : IClassFixture<In
         await ScalarAsync(fx.DataSource, "WITH u AS (UPDATE writers SET last_write_at = now() - interval '8 days' WHERE run_id = $1 AND writer_id = 'gone' RETURNING 1) SELECT count(*) FROM u", run);
 
         // Both writers' chunks are judged in the same statement, so once the old ones are gone the pass has run.
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await ChunksAsync(run, "gone") > 0)
-        {
-            await Task.Delay(100, wait.Token);
-        }
+        await Eventually.TrueAsync(async () => await ChunksAsync(run, "gone") == 0, TimeSpan.FromSeconds(60), () => "the cleanup pass to delete the abandoned upload's chunks");
 
         Assert.Equal(1L, await ChunksAsync(run, "uploading"));
     }

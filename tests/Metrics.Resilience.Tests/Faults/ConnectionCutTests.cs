@@ -50,7 +50,7 @@ public sealed class ConnectionCutTests(ITestOutputHelper output)
             writer.AddScalar("loss", step + 0.5, step, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000 + step));
             if (step % 300 == 299)
             {
-                await Task.Delay(25);
+                await Task.Delay(25); // Pacing, not polling: spreads the points over many cuts.
             }
         }
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Metrics.Bench.Soak;
 using Metrics.Resilience.Tests.Support;
+using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Faults;
 
@@ -23,12 +23,7 @@ public sealed class LogdirDiskFullTests(ITestOutputHelper output)
                 return; // Once is the fault; later turns of the soak just keep writing.
             }
 
-            var deadline = Stopwatch.GetTimestamp() + 90 * Stopwatch.Frequency;
-            while (disk.AvailableBytes > 64 * 1024)
-            {
-                Assert.True(Stopwatch.GetTimestamp() < deadline, $"the logdir never filled up ({disk.AvailableBytes} bytes free)");
-                await Task.Delay(100, ct);
-            }
+            await Eventually.TrueAsync(() => disk.AvailableBytes <= 64 * 1024, TimeSpan.FromSeconds(90), () => $"the logdir to fill up ({disk.AvailableBytes} bytes free)", ct);
 
             output.WriteLine($"disk full: {disk.AvailableBytes} bytes free; exporter running: {exporter.IsRunning}");
             var failures = exporter.Tail.Split('\n').Count(l => l.Contains("No space left", StringComparison.Ordinal));

@@ -1,6 +1,7 @@
 using Metrics.Bench.Soak;
 using Metrics.Resilience.Tests.Support;
 using Metrics.Storage.Local;
+using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Faults;
 
@@ -20,11 +21,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
             var outage = new SoakFault("postgres down until ingest is unready, then up", async (s, ct) =>
             {
                 await cluster.StopAsync(ct);
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (await s.Ingests[0].IsReadyAsync(ct) && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100, ct);
-                }
+                await Eventually.TrueAsync(async () => !await s.Ingests[0].IsReadyAsync(ct), TimeSpan.FromSeconds(30), () => "ingest to report unready with PostgreSQL down", ct);
 
                 cluster = await LocalPostgres.StartAsync(dir, cluster.Port, durable: true, log: null, ct);
             });

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Grpc.Core;
 using Metrics.Bench.Soak;
 using Metrics.Contracts.V1;
+using Metrics.Testing;
 using Npgsql;
 
 namespace Metrics.Resilience.Tests.Hostile;
@@ -57,14 +57,12 @@ public sealed class PathTraversalTests(HostileFixture fixture, ITestOutputHelper
         await writer.RunAsync(CancellationToken.None, CancellationToken.None);
         Assert.Equal(3UL, writer.LastAcked);
 
-        var deadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
-        AuditResult audit;
+        AuditResult? audit = null;
         // Other runs of the shared project are "unexpected" here; the good run must be there exactly.
-        while ((audit = LogdirAudit.Read(services.ProjectDirectory, [(good, writer.LastAcked)])) is not { Lost: 0, Duplicated: 0 } || audit.Found != audit.Acknowledged || audit.Found == 0)
-        {
-            Assert.True(Stopwatch.GetTimestamp() < deadline, "the good run was not exported: " + audit + "\n" + services.Exporter!.Tail);
-            await Task.Delay(200);
-        }
+        await Eventually.TrueAsync(
+            () => (audit = LogdirAudit.Read(services.ProjectDirectory, [(good, writer.LastAcked)])) is { Lost: 0, Duplicated: 0 } && audit.Found == audit.Acknowledged && audit.Found > 0,
+            TimeSpan.FromSeconds(60),
+            () => "the good run to be exported: " + audit + "\n" + services.Exporter!.Tail);
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
         Assert.False(Path.Exists(Path.Combine(services.Logdir, "escape")));
@@ -72,16 +70,13 @@ public sealed class PathTraversalTests(HostileFixture fixture, ITestOutputHelper
         Assert.False(Path.Exists(Path.Combine(Path.GetDirectoryName(services.Logdir)!, "escape-project")));
         Assert.False(Path.Exists(Path.Combine(services.ProjectDirectory, "a", "b")));
         // The refusal is logged by the exporter's own loop, which may trail the good run's export.
-        var refusalDeadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 30);
-        int refusals;
-        while ((refusals = services.Exporter!.Tail.Split('\n').Count(l => l.Contains("cannot be exported: unsafe", StringComparison.Ordinal))) == 0
-            && Stopwatch.GetTimestamp() < refusalDeadline)
-        {
-            await Task.Delay(200);
-        }
+        var refusals = 0;
+        await Eventually.TrueAsync(
+            () => (refusals = services.Exporter!.Tail.Split('\n').Count(l => l.Contains("cannot be exported: unsafe", StringComparison.Ordinal))) > 0,
+            TimeSpan.FromSeconds(30),
+            () => "the exporter to log a refusal:\n" + services.Exporter!.Tail);
 
         output.WriteLine($"exporter refused {bad.Count} unsafe run names, a planted symlink and project '..' ({refusals} refusals in its log); good run exported: {audit}");
-        Assert.True(refusals > 0, "the exporter logged no refusal:\n" + services.Exporter.Tail);
         await fixture.AssertAllServingAsync();
     }
 

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Metrics.Contracts.V1;
 using Metrics.Storage;
 using Metrics.TensorBoard;
+using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Hostile;
 
@@ -80,23 +81,20 @@ public sealed class SqlInjectionTests(HostileFixture fixture, ITestOutputHelper 
         }
 
         // The exporter writes them as literal folder names under the project.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var snapshot = LogdirSnapshot.Read(services.ProjectDirectory);
-            var exported = snapshot.Runs.Where(r => r.RunName.StartsWith("sqli/", StringComparison.Ordinal)).ToDictionary(r => r.RunName, StringComparer.Ordinal);
-            // The runs' hparams come out as TensorBoard's session start summary beside the scalar tag.
-            static string[] ScalarTags(RunAccumulator run) => [.. run.Points.Keys.Where(t => !t.StartsWith("_hparams_/", StringComparison.Ordinal))];
-            if (runs.Keys.All(r => exported.TryGetValue(r, out var got) && ScalarTags(got).Sum(t => got.Points[t].Count) == 2))
+        // The runs' hparams come out as TensorBoard's session start summary beside the scalar tag.
+        static string[] ScalarTags(RunAccumulator run) => [.. run.Points.Keys.Where(t => !t.StartsWith("_hparams_/", StringComparison.Ordinal))];
+        var exported = new Dictionary<string, RunAccumulator>(StringComparer.Ordinal);
+        await Eventually.TrueAsync(
+            () =>
             {
-                Assert.All(HostileData.SqlInjection, s => Assert.Equal(s, Assert.Single(ScalarTags(exported[RunOf(s)]))));
-                Assert.All(HostileData.SqlInjection, s => Assert.Contains("_hparams_/session_start_info", exported[RunOf(s)].Points.Keys));
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "injection-named runs were not exported: " + string.Join(", ", exported.Keys));
-            await Task.Delay(200);
-        }
+                var snapshot = LogdirSnapshot.Read(services.ProjectDirectory);
+                exported = snapshot.Runs.Where(r => r.RunName.StartsWith("sqli/", StringComparison.Ordinal)).ToDictionary(r => r.RunName, StringComparer.Ordinal);
+                return runs.Keys.All(r => exported.TryGetValue(r, out var got) && ScalarTags(got).Sum(t => got.Points[t].Count) == 2);
+            },
+            TimeSpan.FromSeconds(60),
+            () => "injection-named runs to be exported; exported so far: " + string.Join(", ", exported.Keys));
+        Assert.All(HostileData.SqlInjection, s => Assert.Equal(s, Assert.Single(ScalarTags(exported[RunOf(s)]))));
+        Assert.All(HostileData.SqlInjection, s => Assert.Contains("_hparams_/session_start_info", exported[RunOf(s)].Points.Keys));
 
         var after = await TableCountsAsync();
         output.WriteLine($"{HostileData.SqlInjection.Length} injection strings as run names, tags, hparam keys/values, metric names, display names, cursors, filters and project names; tables before {before}, after {after}");

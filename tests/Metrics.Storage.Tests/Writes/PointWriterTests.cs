@@ -1,8 +1,9 @@
 using Metrics.Storage.Writes;
 using Metrics.Testing;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Storage.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
-namespace Metrics.Ingest.Tests.Writes;
+namespace Metrics.Storage.Tests.Writes;
 
 public sealed class PointWriterTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
@@ -201,42 +202,5 @@ public sealed class PointWriterTests(DatabaseFixture db) : IClassFixture<Databas
 
         Assert.Equal("batch.blobs[0].blobs[0].chunked.sha256", result.Batches[0].Field);
         Assert.Equal(0L, await ScalarAsync(db.DataSource, "SELECT count(*) FROM blob_chunks"));
-    }
-
-    [Fact]
-    public async Task OpenRunAsync_RestartForNewWriterOnly_AppliedOnce()
-    {
-        var run = await NewRunAsync("open-restart");
-        var writer = new PointWriter(db.DataSource);
-        await writer.WriteAsync(new WriteBatch { RunId = run, WriterId = "w1", Seq = 1, Metadata = [Scalar("x")], Scalars = [Points("x", (1, 1), (2, 2), (3, 3))] }, _ct);
-        var store = new RunStore(db.DataSource);
-        var project = await store.EnsureProjectAsync("writes", _ct);
-
-        var second = await store.OpenRunAsync(project, "open-restart", "w2", restartAtStep: 2, cancellationToken: _ct);
-        await writer.WriteAsync(new WriteBatch { RunId = run, WriterId = "w2", Seq = 1, Scalars = [Points("x", (2, 22))] }, _ct);
-        var again = await store.OpenRunAsync(project, "open-restart", "w2", restartAtStep: 2, cancellationToken: _ct);
-
-        Assert.Equal(run, second.RunId);
-        Assert.True(second.WriterCreated);
-        Assert.False(again.WriterCreated);
-        Assert.Equal(1L, again.LastCommittedSeq);
-        Assert.Equal([(1L, 1.0), (2L, 22.0)], await ReadScalarsAsync(db.DataSource, run, "x"));
-    }
-
-    [Fact]
-    public async Task OpenRunAsync_HParams_MergedIntoRun()
-    {
-        var store = new RunStore(db.DataSource);
-        var project = await store.EnsureProjectAsync("writes", _ct);
-
-        await store.OpenRunAsync(project, "hp", "w1", new Dictionary<string, object> { ["lr"] = 0.01, ["opt"] = "adam" }, hparamMetrics: ["loss"], cancellationToken: _ct);
-        var result = await store.OpenRunAsync(project, "hp", "w2", new Dictionary<string, object> { ["bs"] = 32.0, ["nan"] = double.NaN }, hparamMetrics: ["acc", "loss"], cancellationToken: _ct);
-
-        await using var command = db.DataSource.CreateCommand("SELECT hparams::text, array_to_string(hparam_metrics, ',') FROM runs WHERE run_id = $1");
-        command.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = result.RunId });
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        Assert.Equal("""{"bs": 32, "lr": 0.01, "nan": "NaN", "opt": "adam"}""", reader.GetString(0));
-        Assert.Equal("loss,acc", reader.GetString(1));
     }
 }

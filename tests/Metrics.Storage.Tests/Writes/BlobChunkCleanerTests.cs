@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using Metrics.Storage.Writes;
 using Metrics.Testing;
 using Npgsql;
-using static Metrics.Ingest.Tests.Writes.WriteTestData;
+using static Metrics.Testing.StoredData;
 
-namespace Metrics.Ingest.Tests.Writes;
+namespace Metrics.Storage.Tests.Writes;
 
 public sealed class BlobChunkCleanerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {

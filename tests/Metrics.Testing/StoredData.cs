@@ -1,16 +1,15 @@
-using Metrics.Storage.Writes;
+using System.Globalization;
 using Npgsql;
+using Xunit;
 
-namespace Metrics.Ingest.Tests.Writes;
+namespace Metrics.Testing;
 
-/// <summary>Small builders and read-backs for write-path tests.</summary>
-internal static class WriteTestData
+/// <summary>
+/// What PostgreSQL holds after writes, read back with plain SQL: the ground truth of storage and
+/// ingest tests alike.
+/// </summary>
+public static class StoredData
 {
-    public static SeriesDefinition Scalar(string tag) => new(tag, SeriesDataClass.Scalar, "scalars", []);
-
-    public static ScalarPoints Points(string tag, params (long Step, double Value)[] points) =>
-        new(tag, [.. points.Select(p => p.Step)], [.. points.Select(p => 1_700_000_000.0 + p.Step)], [.. points.Select(p => p.Value)]);
-
     public static async Task<List<(long Step, double Value)>> ReadScalarsAsync(NpgsqlDataSource db, long runId, string tag)
     {
         await using var command = db.CreateCommand(
@@ -49,6 +48,7 @@ internal static class WriteTestData
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>The first column of the first row, as a number (a count, a seq, a size).</summary>
     public static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql, params object[] args)
     {
         await using var command = db.CreateCommand(sql);
@@ -57,6 +57,6 @@ internal static class WriteTestData
             command.Parameters.Add(new NpgsqlParameter { Value = arg });
         }
 
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 }
