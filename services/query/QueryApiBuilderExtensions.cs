@@ -5,7 +5,7 @@ using Metrics.Query.Blobs;
 using Metrics.Query.Errors;
 using Metrics.Query.OpenApi;
 using Metrics.Query.Scalars;
-using Metrics.Query.Stream;
+using Metrics.Storage.Commits;
 
 namespace Metrics.Query;
 
@@ -29,7 +29,7 @@ internal static class QueryApiBuilderExtensions
         services.AddQueryRateLimiting();
         services.AddSingleton<SeriesSummaryCache>();
         services.AddSingleton<ScalarReader>();
-        services.AddCommitListener();
+        services.AddCommitFeed();
         services.AddBlobUrls(builder.Configuration);
         services.AddQueryOpenApi();
         return builder;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Metrics.Export;
+using Metrics.Export.Tests.Support;
 using Metrics.Exporter.Tests.Support;
 using Metrics.Storage;
 using Metrics.TensorBoard;

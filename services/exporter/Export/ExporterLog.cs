@@ -21,9 +21,6 @@ internal static partial class ExporterLog
     [LoggerMessage(6, LogLevel.Warning, "Lock connection lost: dropping all {Count} runs")]
     public static partial void LocksLost(ILogger logger, int count);
 
-    [LoggerMessage(7, LogLevel.Warning, "Commit listener disconnected; reconnecting in {Delay}")]
-    public static partial void ListenerLost(ILogger logger, Exception exception, TimeSpan delay);
-
     [LoggerMessage(8, LogLevel.Warning, "Scheduling loop failed; retrying")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 

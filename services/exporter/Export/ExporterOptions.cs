@@ -61,6 +61,9 @@ public sealed class ExporterOptions
     [ConfigurationKeyName("EXPORT_REPLICA_ID")]
     public string ReplicaId { get; set; } = "";
 
+    /// <summary>The logdir root as an absolute path.</summary>
+    public string LogdirRoot => Path.GetFullPath(Logdir);
+
     public string EffectiveReplicaId =>
         ReplicaId.Length > 0 ? ReplicaId : new string(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').Take(60).ToArray());
 

@@ -5,6 +5,7 @@ using Metrics.Query.Auth;
 using Metrics.Query.Errors;
 using Metrics.Query.Scalars;
 using Microsoft.AspNetCore.Mvc;
+using Metrics.Storage.Commits;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -37,7 +38,7 @@ internal static class StreamApi
         ClaimsPrincipal user,
         HttpContext context,
         NpgsqlDataSource dataSource,
-        CommitListener listener,
+        CommitFeed commits,
         IOptions<QueryOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -50,8 +51,8 @@ internal static class StreamApi
         }
 
         // Subscribe before reading the starting point, so no commit falls between the two.
-        using var subscription = listener.Subscribe(runId);
-        await listener.WaitListeningAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        using var subscription = commits.Subscribe(runId);
+        await commits.WaitListeningAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var state = await TailState.LoadAsync(dataSource, caller.ProjectId, runId, tags, fromStep, cancellationToken)
             ?? throw QueryProblemException.NotFound($"run {runId} not found", "runId");
         if (tags is not null && state.Series.Count < tags.Length)

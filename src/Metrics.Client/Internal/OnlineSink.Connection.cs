@@ -1,5 +1,7 @@
 using Grpc.Core;
 using Metrics.Contracts.V1;
+using Polly;
+using Polly.Retry;
 
 namespace Metrics.Client.Internal;
 
@@ -57,57 +59,68 @@ internal sealed partial class OnlineSink
     private async Task ConnectionLoopAsync()
     {
         var token = _stop.Token;
-        var attempt = 0;
-        while (!token.IsCancellationRequested)
+        var attempt = 0; // failures since the stream last connected: the back-off starts over once it does
+        var reconnect = new ResiliencePipelineBuilder { TimeProvider = _options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => IsTransient(e, token)),
+                MaxRetryAttempts = int.MaxValue,
+                DelayGenerator = _ => new ValueTask<TimeSpan?>(Backoff(attempt++)),
+                OnRetry = args =>
+                {
+                    Disconnected(args.Outcome.Exception!, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+        try
         {
-            try
-            {
-                await StreamAsync(() => attempt = 0, token).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException e) when (IsPermanent(e.StatusCode))
-            {
-                SetFault(e.Status.Detail is { Length: > 0 } detail ? e.StatusCode + ": " + detail : e.StatusCode.ToString(), e);
-                return;
-            }
-            catch (SummaryWriterException e)
-            {
-                SetFault(e.Message, e);
-                return;
-            }
-            catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException)
-            {
-                if (_connected)
-                {
-                    Interlocked.Increment(ref _reconnects);
-                }
-
-                _connected = false;
-                _store.SpillAll();
-                var delay = Backoff(attempt++);
-                var reason = ConnectionErrors.Describe(e);
-                _lastConnectionError = reason + " (" + _options.Server!.OriginalString + ")";
-                Interlocked.Increment(ref _connectionFailures);
-                ClientLog.Disconnected(_logger, _options.Server!.OriginalString, _runName, _writerId, (long)delay.TotalMilliseconds, reason);
-                _pulse.Fire();
-                try
-                {
-                    await Task.Delay(delay, _options.TimeProvider, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            await reconnect.ExecuteAsync(cancellationToken => new ValueTask(StreamAsync(() => attempt = 0, cancellationToken)), token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && token.IsCancellationRequested)
+        {
+        }
+        catch (RpcException e) when (IsPermanent(e.StatusCode))
+        {
+            SetFault(e.Status.Detail is { Length: > 0 } detail ? e.StatusCode + ": " + detail : e.StatusCode.ToString(), e);
+        }
+        catch (SummaryWriterException e)
+        {
+            SetFault(e.Message, e);
+        }
+        catch (Exception e) when (IsTransient(e, token))
+        {
+            // Stopping: the retry hands back the failure instead of waiting; it still counts as a disconnect.
+            Disconnected(e, Backoff(attempt));
+        }
+    }
+
+    // Worth reconnecting for: a lost or refused connection, not a refusal of this writer, nor our own stop.
+    private static bool IsTransient(Exception exception, CancellationToken stopping) => exception switch
+    {
+        RpcException e when e.StatusCode == StatusCode.Cancelled && stopping.IsCancellationRequested => false,
+        RpcException e when IsPermanent(e.StatusCode) => false,
+        RpcException or HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException => true,
+        _ => false,
+    };
+
+    private void Disconnected(Exception exception, TimeSpan delay)
+    {
+        if (_connected)
+        {
+            Interlocked.Increment(ref _reconnects);
+        }
+
+        _connected = false;
+        _store.SpillAll();
+        var reason = ConnectionErrors.Describe(exception);
+        _lastConnectionError = reason + " (" + _options.Server!.OriginalString + ")";
+        Interlocked.Increment(ref _connectionFailures);
+        ClientLog.Disconnected(_logger, _options.Server!.OriginalString, _runName, _writerId, (long)delay.TotalMilliseconds, reason);
+        _pulse.Fire();
     }
 
     private async Task StreamAsync(Action onConnected, CancellationToken cancellationToken)

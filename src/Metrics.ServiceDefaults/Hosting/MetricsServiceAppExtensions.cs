@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Metrics.Storage;
+using Metrics.Storage.Commits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Polly;
 
 namespace Metrics.ServiceDefaults.Hosting;
 
@@ -40,7 +42,7 @@ public static class MetricsServiceAppExtensions
             _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             await app.StartAsync(); // validates every option registered with ValidateOnStart
             started = true;
-            await WaitForDatabaseAsync(app.Services.GetRequiredService<SchemaMigrator>(), TimeSpan.FromSeconds(options.StartupDatabaseWaitSeconds), app.Lifetime.ApplicationStopping);
+            await WaitForDatabaseAsync(app.Services.GetRequiredService<SchemaMigrator>(), app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StartupDatabaseWaitSeconds), app.Lifetime.ApplicationStopping);
             await app.WaitForShutdownAsync();
             return 0;
         }
@@ -78,21 +80,17 @@ public static class MetricsServiceAppExtensions
         }
     }
 
-    private static async Task WaitForDatabaseAsync(SchemaMigrator migrator, TimeSpan patience, CancellationToken cancellationToken)
+    // A database still starting (or not yet migrated by `metrics db migrate`) is waited for, a second
+    // apart, for the configured patience; then its failure ends the start-up.
+    private static async Task WaitForDatabaseAsync(SchemaMigrator migrator, TimeProvider time, TimeSpan patience, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + patience;
-        while (true)
-        {
-            try
-            {
-                await migrator.EnsureCurrentAsync(cancellationToken);
-                return;
-            }
-            catch (Exception e) when ((e is NpgsqlException or SchemaOutOfDateException) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
+        var deadline = time.GetUtcNow() + patience;
+        var retry = ReconnectBackoff.Create(
+            time,
+            e => (e is NpgsqlException or SchemaOutOfDateException) && time.GetUtcNow() < deadline,
+            backoff: DelayBackoffType.Constant,
+            delay: TimeSpan.FromSeconds(1));
+        await retry.ExecuteAsync(async token => await migrator.EnsureCurrentAsync(token), cancellationToken);
     }
 
     private static int Fail(string service, string message)

@@ -1,6 +1,6 @@
 using Metrics.Export;
 
-namespace Metrics.Exporter.Tests;
+namespace Metrics.Export.Tests;
 
 public sealed class LogdirPathsTests : IDisposable
 {

@@ -5,7 +5,7 @@ using Metrics.Export;
 using Metrics.TensorBoard;
 using Npgsql;
 
-namespace Metrics.Exporter.Tests.Support;
+namespace Metrics.Export.Tests.Support;
 
 /// <summary>Checks an exported logdir against the database, point for point, as TensorBoard reads it.</summary>
 internal static class ExportAssert

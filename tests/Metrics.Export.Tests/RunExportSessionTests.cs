@@ -4,11 +4,11 @@ using Google.Protobuf.WellKnownTypes;
 using Metrics.Contracts.TensorBoard;
 using Metrics.Contracts.TensorBoard.HParams;
 using Metrics.Export;
-using Metrics.Exporter.Tests.Support;
+using Metrics.Export.Tests.Support;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 
-namespace Metrics.Exporter.Tests;
+namespace Metrics.Export.Tests;
 
 public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
 {

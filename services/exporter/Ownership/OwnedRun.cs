@@ -1,8 +1,8 @@
 using Metrics.Export;
 
-namespace Metrics.Exporter.Export;
+namespace Metrics.Exporter.Ownership;
 
-/// <summary>A run this replica holds the lock of: its session (open file) and scheduling state. Guarded by the scheduler's lock.</summary>
+/// <summary>A run this replica holds the lock of: its session (open file) and scheduling state. Guarded by <see cref="RunOwnership"/>'s lock.</summary>
 internal sealed class OwnedRun(long runId, long now)
 {
     public long RunId { get; } = runId;

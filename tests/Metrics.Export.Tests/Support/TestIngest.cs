@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Metrics.TensorBoard;
 using Npgsql;
 
-namespace Metrics.Exporter.Tests.Support;
+namespace Metrics.Export.Tests.Support;
 
 /// <summary>
 /// Writes data the way ingest commits it, in SQL: points upserted per (series, step), a restart

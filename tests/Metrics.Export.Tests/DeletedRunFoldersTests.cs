@@ -1,9 +1,9 @@
 using Metrics.Export;
-using Metrics.Exporter.Tests.Support;
+using Metrics.Export.Tests.Support;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 
-namespace Metrics.Exporter.Tests;
+namespace Metrics.Export.Tests;
 
 public sealed class DeletedRunFoldersTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
 {

@@ -1,15 +1,22 @@
 using System.Threading.Channels;
 
-namespace Metrics.Query.Stream;
+namespace Metrics.Storage.Commits;
 
-/// <summary>A live tail's interest in one run: signalled (coalesced) whenever a commit touches the run.</summary>
-internal sealed class CommitSubscription(long runId, Action<CommitSubscription> unsubscribe) : IDisposable
+/// <summary>Interest in one run (a live tail's): signalled, coalesced, whenever a commit touches the run. Dispose to unsubscribe.</summary>
+public sealed class CommitSubscription : IDisposable
 {
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Action<CommitSubscription> _unsubscribe;
 
-    public long RunId { get; } = runId;
+    internal CommitSubscription(long runId, Action<CommitSubscription> unsubscribe)
+    {
+        RunId = runId;
+        _unsubscribe = unsubscribe;
+    }
 
-    public void Signal() => _signals.Writer.TryWrite(true);
+    public long RunId { get; }
+
+    internal void Signal() => _signals.Writer.TryWrite(true);
 
     /// <summary>Waits for a commit (true) or the timeout (false).</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
@@ -32,5 +39,5 @@ internal sealed class CommitSubscription(long runId, Action<CommitSubscription> 
         }
     }
 
-    public void Dispose() => unsubscribe(this);
+    public void Dispose() => _unsubscribe(this);
 }
