@@ -42,7 +42,7 @@ internal static class ScalarChunkMerger
     }
 
     /// <summary>The points of <paramref name="newer"/> over those of <paramref name="older"/> (compaction of two chunks of one series).</summary>
-    public static ScalarChunk Merge(ReadOnlySpan<byte> older, ReadOnlySpan<byte> newer, ScalarChunkEncoder? encoder = null)
+    public static ScalarChunk MergeChunks(ReadOnlySpan<byte> older, ReadOnlySpan<byte> newer, ScalarChunkEncoder? encoder = null)
     {
         encoder ??= new ScalarChunkEncoder();
         encoder.Reset();
