@@ -153,6 +153,31 @@ public sealed class ScalarChunkDecoderTests
         Assert.Contains("claims 2147483647 points", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MoveNext_WholeChunk_AllocatesNothing()
+    {
+        var rng = new Random(3);
+        var bytes = ChunkAssert.Encode(TestSeries.Random(rng, 5000)).Bytes.Span;
+        Sum(bytes);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Sum(bytes);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    private static long Sum(ReadOnlySpan<byte> chunk)
+    {
+        var sum = 0L;
+        foreach (var p in new ScalarChunkDecoder(chunk))
+        {
+            sum += p.Step;
+        }
+
+        return sum;
+    }
+
     private static InvalidDataException AssertRejected(byte[] bytes, string context)
     {
         try

@@ -144,4 +144,59 @@ public sealed class ScalarChunkEncoderTests
         Assert.InRange(chunk.Bytes.Length, 10_000 * 3 / 8, 3_800);
         Assert.Equal(10_000, chunk.Summary.Count);
     }
+
+    [Fact]
+    public void Build_TiedExtremesAndSignedZeros_SummaryKeepsTheEarlierStep()
+    {
+        ScalarChunkPoint[] points = [new(1, 0, double.NaN), new(2, 0, -0.0), new(3, 0, 0.0), new(4, 0, double.NaN), new(5, 0, -0.0)];
+
+        var summary = ChunkAssert.Encode(points).Summary;
+
+        Assert.Equal(2, summary.Min?.Step);
+        Assert.Equal(2, summary.Max?.Step);
+        Assert.Equal(1, summary.FirstNaNStep);
+        Assert.True(double.IsNegative(summary.MinValue!.Value));
+    }
+
+    [Fact]
+    public void Build_OnlyNaNs_SummaryHasNoMinOrMax()
+    {
+        var summary = ChunkAssert.Encode([new(7, 0, double.NaN), new(8, 0, -double.NaN)]).Summary;
+
+        Assert.Null(summary.Min);
+        Assert.Null(summary.Max);
+        Assert.Equal(7, summary.FirstNaNStep);
+        Assert.Equal(2, summary.Count);
+    }
+
+    [Fact]
+    public void Build_InfinitiesAmongValues_AreTheMinAndMax()
+    {
+        var summary = ChunkAssert.Encode([new(1, 0, 0.5), new(2, 0, double.PositiveInfinity), new(3, 0, double.NegativeInfinity), new(4, 0, double.NaN)]).Summary;
+
+        Assert.Equal(double.NegativeInfinity, summary.MinValue);
+        Assert.Equal(double.PositiveInfinity, summary.MaxValue);
+        Assert.Equal(4, summary.FirstNaNStep);
+    }
+
+    [Fact]
+    public void Build_ReusedEncoder_AllocatesLittleBeyondTheChunkBytes()
+    {
+        // Allocation counts are deterministic, unlike timings: a warmed-up encoder allocates the
+        // chunk's byte array and its ScalarChunk, not per point.
+        var points = new ScalarChunkPoint[10_000];
+        for (var i = 0; i < points.Length; i++)
+        {
+            points[i] = new ScalarChunkPoint(i, 1.7e9 + (i * 0.1), (float)(1.0 / (i + 1)));
+        }
+
+        var encoder = new ScalarChunkEncoder();
+        var size = ChunkAssert.Encode(points, encoder).Bytes.Length;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        ChunkAssert.Encode(points, encoder);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, size, size + 256);
+    }
 }
