@@ -91,7 +91,8 @@ internal sealed class BitWriter
     {
         if (_length + more > _buffer.Length)
         {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+            // Doubling in long arithmetic: past 1 GiB an int doubling would overflow before the cap.
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(_buffer.Length * 2L, _length + more)));
         }
     }
 }
