@@ -41,24 +41,4 @@ public sealed class ScalarChunkFormatTests
         var bytes = Enumerable.Repeat((byte)0xFF, 11).ToArray();
         Assert.Throws<InvalidDataException>(() => ScalarChunkFormat.ReadVarint(bytes, ref offset, "test"));
     }
-
-    [Fact]
-    public void DeltaOfDeltaRead_BucketEdges_RoundTrip()
-    {
-        long[] probes = [0, 1, -1, 63, -64, 64, -65, 8191, -8192, 8192, 1L << 31, -(1L << 31), (1L << 31) - 1, 1L << 39, 1L << 40, long.MaxValue, long.MinValue];
-        foreach (var widths in new[] { ScalarChunkFormat.StepWidths.ToArray(), ScalarChunkFormat.WallTimeWidths.ToArray() })
-        {
-            var writer = new BitWriter();
-            foreach (var p in probes)
-            {
-                DeltaOfDelta.Write(writer, p, widths);
-            }
-
-            var reader = new BitReader(writer.Flush());
-            foreach (var p in probes)
-            {
-                Assert.Equal(p, DeltaOfDelta.Read(ref reader, widths));
-            }
-        }
-    }
 }
