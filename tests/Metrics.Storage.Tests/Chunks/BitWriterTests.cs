@@ -32,7 +32,7 @@ public sealed class BitWriterTests
         writer.Reset();
         writer.Write(0b101, 3);
 
+        Assert.Equal(3, writer.BitLength);
         Assert.Equal([0b1010_0000], writer.Flush().ToArray());
-        Assert.Equal(0, writer.BitLength);
     }
 }
