@@ -30,15 +30,17 @@ internal static class ScalarChunkFormat
     /// <summary>
     /// Payload widths of the wall-time delta-of-delta buckets, in units of the IEEE bit pattern:
     /// near 1.7e9 s one unit is 2^-22 s (0.24 µs), so 14 bits hold ±2 ms of jitter, 20 bits ±0.12 s,
-    /// 28 bits ±32 s; anything else (pauses, clock jumps, NaN) falls to 64.
+    /// 28 bits ±32 s, 40 bits ±36 h; anything else (clock jumps, NaN wall times) falls to 64.
     /// </summary>
     public static ReadOnlySpan<byte> WallTimeWidths => [0, 14, 20, 28, 40, 64];
 
-    /// <summary>Gorilla's field widths for a value whose XOR opens a new window.</summary>
+    /// <summary>Gorilla's width of the leading-zero count of a value whose XOR opens a new window.</summary>
     public const int LeadingZerosBits = 5;
 
+    /// <summary>Gorilla's width of the meaningful-bit count that follows it (64 written as 0).</summary>
     public const int MeaningfulBitsBits = 6;
 
+    /// <summary>Longer runs of leading zeros are written as this many, the rest as meaningful bits.</summary>
     public const int MaxLeadingZeros = (1 << LeadingZerosBits) - 1;
 
     /// <summary>CRC-32C (Castagnoli), the same value as System.IO.Hashing's Crc32C parameter set.</summary>
