@@ -26,6 +26,11 @@ public static class ServiceBinaries
         Find(Path.Combine("tools", "Metrics.Dev"), "metrics-dev.dll")
         ?? throw new InvalidOperationException("metrics-dev.dll is not built: run ./metrics or `dotnet build tools/Metrics.Dev`.");
 
+    /// <summary>src/Metrics.Cli's metrics.dll: the shipped `metrics` command.</summary>
+    public static string Cli =>
+        Find(Path.Combine("src", "Metrics.Cli"), "metrics.dll")
+        ?? throw new InvalidOperationException("metrics.dll is not built: run `dotnet build src/Metrics.Cli`.");
+
     /// <summary>The checkout (the folder holding Metrics.sln) above the current folder or this program, if any.</summary>
     public static string? RepoRoot()
     {
@@ -42,6 +47,10 @@ public static class ServiceBinaries
 
         return null;
     }
+
+    /// <summary>The built <paramref name="assembly"/> of the checkout's <paramref name="projectFolder"/> (e.g. "examples/Training").</summary>
+    public static string Built(string projectFolder, string assembly) =>
+        Find(projectFolder, assembly) ?? throw new InvalidOperationException($"{assembly} is not built: run `dotnet build {projectFolder}`.");
 
     /// <summary>&lt;project folder&gt;/bin/&lt;configuration&gt;/net10.0/&lt;assembly&gt;, this program's configuration first.</summary>
     private static string? Find(string projectFolder, string assembly)

@@ -105,15 +105,17 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                 }
             }
 
+            // The ports the services bound: those asked for, or the free ones they picked for 0.
+            int Port(string name, string endpoint) => services.Single(s => s.Name == name).Endpoint(endpoint).Port;
             var stack = new StackSettings(
                 databaseUrl, pepper,
-                IngestUrl: $"http://127.0.0.1:{settings.IngestPort}",
-                QueryUrl: $"http://127.0.0.1:{settings.QueryPort}",
+                IngestUrl: $"http://127.0.0.1:{Port("ingest", "grpc")}",
+                QueryUrl: $"http://127.0.0.1:{Port("query", "http")}",
                 settings.Logdir, DevProject, token);
             stack.Save(settings.DataDir);
-            int Http(string name) => services.Single(s => s.Name == name).HttpPort;
-            await PrintAsync(stack, postgres, Http("ingest"), Http("exporter"), logs);
-            await using var tensorBoard = settings.ExitWhenReady ? null : await LocalTensorBoard.StartIfInstalledAsync(settings.TensorBoardPort, Path.Combine(logs, "tensorboard.log"), output);
+            var tensorBoardPort = Port("query", "tensorboard");
+            await PrintAsync(stack, postgres, Port("ingest", "http"), Port("exporter", "http"), tensorBoardPort, logs);
+            await using var tensorBoard = settings.ExitWhenReady ? null : await LocalTensorBoard.StartIfInstalledAsync(tensorBoardPort, Path.Combine(logs, "tensorboard.log"), output);
             if (settings.RunDemo)
             {
                 await Demo.DemoRunner.RunAsync(new Uri(stack.IngestUrl), stack.Token, stack.Project, Demo.DemoRunner.DefaultSteps, output, error, cancellationToken);
@@ -159,7 +161,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
         }
     }
 
-    private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, string logs)
+    private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, int tensorBoardPort, string logs)
     {
         await output.WriteLineAsync($"""
 
@@ -168,7 +170,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
               query (REST)    {stack.QueryUrl}         OpenAPI {stack.QueryUrl}/openapi/v1.json
               exporter        health http://127.0.0.1:{exporterHttp}/health/ready
               logdir          {stack.Logdir}/{DevProject}   (tensorboard --logdir {stack.Logdir}/{DevProject})
-              TensorBoard     {LocalTensorBoard.Command(settings.TensorBoardPort)}   (straight from PostgreSQL, every project)
+              TensorBoard     {LocalTensorBoard.Command(tensorBoardPort)}   (straight from PostgreSQL, every project)
               PostgreSQL      {postgres.Url("metrics")}   data {postgres.DataDir}
               logs            {logs}
               project         {DevProject}
