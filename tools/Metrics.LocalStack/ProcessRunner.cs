@@ -15,14 +15,16 @@ public static class ProcessRunner
     /// <summary>
     /// Starts <paramref name="fileName"/> with stdout and stderr redirected (UTF-8). With
     /// <paramref name="clearMetricsEnvironment"/>, the caller's METRICS_* variables do not leak into
-    /// the child: only <paramref name="environment"/> configures it.
+    /// the child: only <paramref name="environment"/> configures it. <paramref name="unsetEnvironment"/>
+    /// names further variables of this process the child must not see.
     /// </summary>
     public static Process Start(
         string fileName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null,
-        bool clearMetricsEnvironment = false)
+        bool clearMetricsEnvironment = false,
+        IEnumerable<string>? unsetEnvironment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = new ProcessStartInfo(fileName)
@@ -51,6 +53,11 @@ public static class ProcessRunner
             }
         }
 
+        foreach (var key in unsetEnvironment ?? [])
+        {
+            info.Environment.Remove(key);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -70,10 +77,11 @@ public static class ProcessRunner
         string? workingDirectory = null,
         bool clearMetricsEnvironment = false,
         TimeSpan? timeout = null,
+        IEnumerable<string>? unsetEnvironment = null,
         CancellationToken cancellationToken = default)
     {
         var argumentList = arguments.ToList();
-        using var process = Start(fileName, argumentList, environment, workingDirectory, clearMetricsEnvironment);
+        using var process = Start(fileName, argumentList, environment, workingDirectory, clearMetricsEnvironment, unsetEnvironment);
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -99,7 +107,7 @@ public static class ProcessRunner
         bool clearMetricsEnvironment = true,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync("dotnet", [assembly, .. arguments], environment, workingDirectory, clearMetricsEnvironment, timeout, cancellationToken);
+        RunAsync("dotnet", [assembly, .. arguments], environment, workingDirectory, clearMetricsEnvironment, timeout, cancellationToken: cancellationToken);
 
     /// <summary>`dotnet <paramref name="assembly"/> args…` left running, its output redirected.</summary>
     public static Process StartDotnet(
