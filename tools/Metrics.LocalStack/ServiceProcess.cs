@@ -151,8 +151,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     public async Task<Uri?> WaitForEndpointAsync(string name, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var reported = _endpoints.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        // A supervised process that exits is restarted: its first exit ends the wait.
         var process = _process;
-        var exited = process is null ? Task.CompletedTask : process.WaitForExitAsync(cancellationToken);
+        var exited = _options.RestartOnExit ? _firstExit.Task
+            : process is null ? Task.CompletedTask
+            : process.WaitForExitAsync(cancellationToken);
         var deadline = Task.Delay(timeout, _options.TimeProvider, cancellationToken);
         await Task.WhenAny(reported, exited, deadline);
         cancellationToken.ThrowIfCancellationRequested();

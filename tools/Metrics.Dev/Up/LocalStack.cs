@@ -90,7 +90,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
             foreach (var (service, name) in services.Select(s => (s, s.Name)))
             {
                 var ready = service.WaitReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
-                if (await Task.WhenAny(ready, service.FirstExit) == service.FirstExit)
+                if (await Task.WhenAny(ready, service.FirstExit) == service.FirstExit || service.FirstExit.IsCompleted)
                 {
                     // A service that stops during start-up says why on stderr; restarting it would not help.
                     var why = service.LastError ?? $"it exited with code {await service.FirstExit}";
