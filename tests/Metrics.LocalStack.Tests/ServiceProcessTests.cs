@@ -79,5 +79,31 @@ public sealed class ServiceProcessTests(DatabaseFixture database) : IClassFixtur
         Assert.Contains("to-stderr", logged, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StartAsync_AfterKill_StartsAgainOnTheReportedPort()
+    {
+        // Stands in for a service on port 0: reports port 4711 when asked for 0, else the port it was given.
+        const string Script = """
+            port=${METRICS_HTTP_PORT}; [ "$port" = 0 ] && port=4711
+            echo "fake: http listening on http://127.0.0.1:$port"; echo "asked for $METRICS_HTTP_PORT"; exec sleep 60
+            """;
+        await using var fake = new ServiceProcess(new ServiceProcessOptions
+        {
+            Name = "fake",
+            FileName = "bash",
+            Arguments = ["-c", Script],
+            Environment = new Dictionary<string, string> { ["METRICS_HTTP_PORT"] = "0" },
+            StopGrace = TimeSpan.Zero,
+        });
+
+        fake.Start();
+        Assert.Equal(4711, (await fake.WaitForEndpointAsync("http", TimeSpan.FromSeconds(30), CancellationToken.None))?.Port);
+        fake.Kill();
+        fake.Start();
+
+        await Eventually.TrueAsync(() => fake.Tail.Contains("asked for 4711", StringComparison.Ordinal), TimeSpan.FromSeconds(30), () => "a second start on 4711; tail:\n" + fake.Tail);
+        Assert.Equal(2, fake.Starts);
+    }
+
     public void Dispose() => _temp.Delete(recursive: true);
 }
