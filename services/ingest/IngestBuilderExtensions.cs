@@ -44,7 +44,7 @@ public static class IngestBuilderExtensions
         {
             var service = context.Configuration.Get<ServiceOptions>() ?? new ServiceOptions();
             var ingest = context.Configuration.Get<IngestOptions>() ?? new IngestOptions();
-            kestrel.ListenMetrics(service, ingest.GrpcPort, HttpProtocols.Http2);
+            kestrel.ListenMetrics("grpc", service, ingest.GrpcPort, HttpProtocols.Http2);
             // Bytes a writer may have in flight per stream before it must wait for us to read:
             // smaller than Kestrel's default, so 100 streams do not buffer ~77 MB between them (128 KiB still holds a few batches).
             kestrel.Limits.Http2.InitialStreamWindowSize = 128 * 1024;

@@ -9,8 +9,8 @@ public sealed class DbCommandTests
     {
         var url = await TestPostgres.CreateDatabaseAsync("cli_migrate");
 
-        var first = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["db", "migrate", "--database-url", url]);
-        var second = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["db", "migrate"], new Dictionary<string, string> { ["METRICS_DATABASE_URL"] = url });
+        var first = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["db", "migrate", "--database-url", url]);
+        var second = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["db", "migrate"], new Dictionary<string, string> { ["METRICS_DATABASE_URL"] = url });
 
         Assert.True(first.ExitCode == 0, first.StandardError);
         Assert.Contains("Applied migrations", first.StandardOutput, StringComparison.Ordinal);
@@ -21,7 +21,7 @@ public sealed class DbCommandTests
     [Fact]
     public async Task Migrate_UnreachableDatabase_FailsWithOneLine()
     {
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["db", "migrate", "--database-url", "postgres://postgres@127.0.0.1:1/none"]);
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["db", "migrate", "--database-url", "postgres://postgres@127.0.0.1:1/none"]);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.StandardError.Trim().Split('\n'));

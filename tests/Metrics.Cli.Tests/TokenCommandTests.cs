@@ -11,7 +11,7 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Create_ValidArguments_PrintsOnlyAWorkingToken()
     {
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "cli-proj", "--scope", "read"],
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "cli-proj", "--scope", "read"],
             new Dictionary<string, string> { ["METRICS_DATABASE_URL"] = db.Url, ["METRICS_TOKEN_PEPPER"] = Pepper });
 
         Assert.True(result.ExitCode == 0, result.StandardError);
@@ -26,7 +26,7 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Create_UnknownScope_FailsWithUsageError()
     {
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "p", "--scope", "root"],
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "p", "--scope", "root"],
             new Dictionary<string, string> { ["METRICS_DATABASE_URL"] = db.Url, ["METRICS_TOKEN_PEPPER"] = Pepper });
 
         Assert.NotEqual(0, result.ExitCode);
@@ -37,7 +37,7 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Create_ProjectNameWithSpaceAndSlash_ExitsTwoWithPlainMessage()
     {
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "bad name/x"], Environment());
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "bad name/x"], Environment());
 
         Assert.Equal(2, result.ExitCode);
         Assert.Empty(result.StandardOutput);
@@ -48,8 +48,9 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Create_DatabaseDown_SaysItIsNotReachableAndHowToStartTheStack()
     {
-        var port = Metrics.Storage.Local.LocalPostgres.FreePort();
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "p"],
+        using var refusing = LoopbackPorts.Refusing();
+        var port = refusing.Port;
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "p"],
             new Dictionary<string, string> { ["METRICS_DATABASE_URL"] = $"postgres://postgres@127.0.0.1:{port}/metrics", ["METRICS_TOKEN_PEPPER"] = Pepper });
 
         Assert.Equal(1, result.ExitCode);
@@ -60,11 +61,11 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task ListAndRevoke_TokenById_ListedThenRevokedAndRefused()
     {
-        var create = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "cli-list", "--scope", "write", "--description", "ci job"], Environment());
+        var create = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "cli-list", "--scope", "write", "--description", "ci job"], Environment());
         Assert.True(create.ExitCode == 0, create.StandardError);
         var token = create.StandardOutput.Trim();
 
-        var list = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "list", "--project", "cli-list", "--json"], Environment());
+        var list = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "list", "--project", "cli-list", "--json"], Environment());
 
         Assert.True(list.ExitCode == 0, list.StandardError);
         using var listed = System.Text.Json.JsonDocument.Parse(list.StandardOutput);
@@ -75,23 +76,23 @@ public sealed class TokenCommandTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.DoesNotContain(token, list.StandardOutput, StringComparison.Ordinal);
         var id = entry.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var revoke = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "revoke", id], Environment());
+        var revoke = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "revoke", id], Environment());
 
         Assert.True(revoke.ExitCode == 0, revoke.StandardError);
         Assert.Contains("METRICS_TOKEN_CACHE_SECONDS", revoke.StandardOutput, StringComparison.Ordinal);
         var store = new TokenStore(db.DataSource, Options.Create(new TokenOptions { Pepper = Pepper }), TimeProvider.System);
         Assert.Null(await store.AuthenticateAsync(token, CancellationToken.None));
-        var again = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "list", "--project", "cli-list"], Environment());
+        var again = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "list", "--project", "cli-list"], Environment());
         Assert.Contains("revoked", again.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(1, (await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "revoke", id], Environment())).ExitCode);
+        Assert.Equal(1, (await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "revoke", id], Environment())).ExitCode);
     }
 
     [Fact]
     public async Task Revoke_TokenItself_RevokesIt()
     {
-        var token = (await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "cli-revoke"], Environment())).StandardOutput.Trim();
+        var token = (await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "cli-revoke"], Environment())).StandardOutput.Trim();
 
-        var revoke = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "revoke", token], Environment());
+        var revoke = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "revoke", token], Environment());
 
         Assert.True(revoke.ExitCode == 0, revoke.StandardError);
         var store = new TokenStore(db.DataSource, Options.Create(new TokenOptions { Pepper = Pepper }), TimeProvider.System);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Metrics.LocalStack;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 
@@ -98,26 +99,13 @@ public sealed class PackageTests : IDisposable
 
     private static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Remove("NUGET_PACKAGES"); // the consumer's nuget.config decides
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(patience.Token);
-        return (process.ExitCode, $"dotnet {string.Join(' ', args)}:\n{await stdout}{await stderr}");
+        var result = await ProcessRunner.RunAsync(
+            "dotnet",
+            args,
+            new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },
+            workingDirectory,
+            timeout: TimeSpan.FromMinutes(5),
+            unsetEnvironment: ["NUGET_PACKAGES"]); // the consumer's nuget.config decides
+        return (result.ExitCode, $"dotnet {string.Join(' ', args)}:\n{result.StandardOutput}{result.StandardError}");
     }
 }

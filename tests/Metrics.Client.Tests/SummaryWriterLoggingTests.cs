@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
-using Metrics.Storage.Local;
+using Metrics.LocalStack;
 using Metrics.Testing;
 
 namespace Metrics.Client.Tests;
@@ -11,16 +10,10 @@ public sealed class SummaryWriterLoggingTests
     [Fact]
     public async Task SummaryWriter_NoLoggerFactoryServerUnreachable_WarnsOnStandardErrorWithAddressAndStatus()
     {
-        var url = "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture);
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var job = Path.Combine(RepoPaths.Root, "examples", "Training", "bin", configuration, "net10.0", "Metrics.Examples.Training.dll");
-        var info = new ProcessStartInfo("dotnet", [job, "--server", url, "--token", "mt_unused", "--steps", "3"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
+        using var refusing = LoopbackPorts.Refusing();
+        var url = "http://127.0.0.1:" + refusing.Port.ToString(CultureInfo.InvariantCulture);
+        var job = ServiceBinaries.Built("examples/Training", "Metrics.Examples.Training.dll");
+        using var process = ProcessRunner.StartDotnet(job, ["--server", url, "--token", "mt_unused", "--steps", "3"], clearMetricsEnvironment: false);
         var stdout = process.StandardOutput.ReadToEndAsync();
         try
         {

@@ -1,5 +1,5 @@
 using Metrics.Client.Tests.Support;
-using Metrics.Storage.Local;
+using Metrics.LocalStack;
 
 namespace Metrics.Client.Tests;
 
@@ -69,7 +69,8 @@ public sealed class SummaryWriterOutageTests(IngestFixture ingest) : IClassFixtu
     {
         const string Run = "outage/journal";
         var journal = TempDirectory();
-        var unreachable = new Uri("http://127.0.0.1:" + LocalPostgres.FreePort());
+        using var refusing = LoopbackPorts.Refusing();
+        var unreachable = refusing.Url;
         SummaryWriterCloseResult left;
         await using (var first = new SummaryWriter(new SummaryWriterOptions
         {

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using Metrics.Deploy.Tests.Checks;
 using Metrics.Deploy.Tests.Support;
+using Metrics.LocalStack;
 
 namespace Metrics.Deploy.Tests;
 
@@ -59,10 +59,23 @@ public sealed class DockerfileTests
     public async Task HealthCheckScript_AgainstRealHttpServer_ExitsZeroOnlyFor200(string path, int expectedExitCode)
     {
         using var repository = DeployRepository.Real();
-        var port = FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        // HttpListener cannot bind port 0: a candidate port, and the next one when it is taken.
+        var (listener, port) = LoopbackPorts.Bind(candidate =>
+        {
+            var http = new HttpListener();
+            http.Prefixes.Add($"http://127.0.0.1:{candidate}/");
+            try
+            {
+                http.Start();
+                return (http, candidate);
+            }
+            catch (HttpListenerException)
+            {
+                http.Close();
+                throw;
+            }
+        }, e => e is HttpListenerException);
+        using var stop = listener;
         var serving = Task.Run(async () =>
         {
             var context = await listener.GetContextAsync();
@@ -81,15 +94,9 @@ public sealed class DockerfileTests
     {
         using var repository = DeployRepository.Real();
 
-        var result = ExternalTool.Run("bash", [repository.PathOf("deploy/docker/healthcheck.sh"), FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "bash is needed");
+        using var refusing = LoopbackPorts.Refusing();
+        var result = ExternalTool.Run("bash", [repository.PathOf("deploy/docker/healthcheck.sh"), refusing.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], "bash is needed");
 
         Assert.NotEqual(0, result.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -154,13 +154,11 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
         const string Project = "demo";
         var token = await new TokenStore(database.DataSource, Options.Create(new TokenOptions { Pepper = ServiceProcess.TestPepper }), TimeProvider.System)
             .CreateAsync(Project, TokenScope.Write, "demo", null, CancellationToken.None);
-        var grpcPort = Metrics.Storage.Local.LocalPostgres.FreePort();
-        var httpPort = Metrics.Storage.Local.LocalPostgres.FreePort();
-        using var ingest = ServiceProcess.Start("ingest", "Metrics.Ingest.dll", new() { ["METRICS_DATABASE_URL"] = database.Url, ["METRICS_GRPC_PORT"] = grpcPort.ToString(CultureInfo.InvariantCulture) }, httpPort);
-        await ingest.WaitReadyAsync(httpPort);
+        using var ingest = ServiceProcess.Start("ingest", new() { ["METRICS_DATABASE_URL"] = database.Url, ["METRICS_GRPC_PORT"] = "0" });
+        await ingest.WaitReadyAsync();
         using var exporter = ServiceProcess.StartExporter(database.Url, _root.FullName, "demo", settings: new Dictionary<string, string> { ["METRICS_EXPORT_PROJECTS"] = Project });
 
-        var (exitCode, output) = await ServiceProcess.RunCliAsync(["demo", "--server", "http://127.0.0.1:" + grpcPort.ToString(CultureInfo.InvariantCulture), "--token", token, "--project", Project, "--steps", "40"]);
+        var (exitCode, output) = await ServiceProcess.RunCliAsync(["demo", "--server", ingest.GrpcAddress.ToString(), "--token", token, "--project", Project, "--steps", "40"]);
 
         Assert.True(exitCode == 0, output + ingest.Output);
         await Eventually.TrueAsync(async () => await ExportProgress.ProjectCaughtUpAsync(database.DataSource, Project, runs: 2), TimeSpan.FromSeconds(60), () => exporter.Output);

@@ -31,9 +31,9 @@ public sealed class LogdirRouteTests(DatabaseFixture database) : IClassFixture<D
         var otherRun = await _ingest.RunAsync("route-other", "secret");
         var tokens = new TokenStore(database.DataSource, Options.Create(new TokenOptions { Pepper = ServiceProcess.TestPepper }), TimeProvider.System);
         var token = await tokens.CreateAsync("route", TokenScope.Read, "test", null, CancellationToken.None);
-        var port = Metrics.Storage.Local.LocalPostgres.FreePort();
-        using var query = ServiceProcess.Start("query", "Metrics.Query.dll", new() { ["METRICS_DATABASE_URL"] = database.Url }, port);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using var query = ServiceProcess.Start("query", new() { ["METRICS_DATABASE_URL"] = database.Url });
+        await query.WaitReadyAsync();
+        using var http = new HttpClient { BaseAddress = query.HttpAddress };
         await Eventually.TrueAsync(
             async () =>
             {

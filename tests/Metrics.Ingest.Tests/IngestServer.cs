@@ -2,25 +2,25 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Metrics.Contracts.V1;
 using Metrics.ServiceDefaults.Hosting;
-using Metrics.Storage.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Metrics.Ingest.Tests;
 
 /// <summary>
 /// The real ingest app (the same AddServiceDefaults/AddIngest/Map calls as Program.cs) on Kestrel
-/// on a free loopback port, with a gRPC channel to it.
+/// on loopback ports it binds itself (port 0, read back from <see cref="ServiceEndpoints"/>), with a gRPC channel to it.
 /// </summary>
 internal sealed class IngestServer : IAsyncDisposable
 {
     public const string Pepper = "ingest-tests-pepper-0123456789";
 
-    private IngestServer(WebApplication app, int port)
+    private IngestServer(WebApplication app, Uri grpc)
     {
         App = app;
-        Port = port;
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxSendMessageSize = null, MaxReceiveMessageSize = null });
+        Port = grpc.Port;
+        Channel = GrpcChannel.ForAddress(grpc, new GrpcChannelOptions { MaxSendMessageSize = null, MaxReceiveMessageSize = null });
         Client = new Metrics.Contracts.V1.Ingest.IngestClient(Channel);
     }
 
@@ -34,7 +34,6 @@ internal sealed class IngestServer : IAsyncDisposable
 
     public static async Task<IngestServer> StartAsync(string databaseUrl, IDictionary<string, string?>? settings = null)
     {
-        var port = LocalPostgres.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Metrics.Ingest" });
         builder.AddServiceDefaults("metrics-ingest");
         var config = new Dictionary<string, string?>
@@ -42,8 +41,8 @@ internal sealed class IngestServer : IAsyncDisposable
             ["DATABASE_URL"] = databaseUrl,
             ["TOKEN_PEPPER"] = Pepper,
             ["TOKEN_CACHE_SECONDS"] = "0",
-            ["GRPC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["HTTP_PORT"] = LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GRPC_PORT"] = "0",
+            ["HTTP_PORT"] = "0",
             ["LISTEN"] = "loopback",
             ["SHUTDOWN_TIMEOUT_SECONDS"] = "30",
             ["INGEST_MAX_BLOB_BYTES"] = "65536",
@@ -62,7 +61,7 @@ internal sealed class IngestServer : IAsyncDisposable
         app.MapServiceDefaults();
         app.MapIngest();
         await app.StartAsync();
-        return new IngestServer(app, port);
+        return new IngestServer(app, app.Services.GetRequiredService<ServiceEndpoints>().Address("grpc"));
     }
 
     public static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };

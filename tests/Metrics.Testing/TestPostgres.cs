@@ -1,4 +1,4 @@
-using Metrics.Storage.Local;
+using Metrics.LocalStack;
 using Npgsql;
 
 namespace Metrics.Testing;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Metrics.Bench.Ingest;
 using Metrics.Client;
+using Metrics.LocalStack;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 using Npgsql;
 
 namespace Metrics.Bench.Client;
@@ -36,10 +37,10 @@ public static class ClientBenchmark
             var pepper = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var token = await new TokenStore(dataSource, Microsoft.Extensions.Options.Options.Create(new TokenOptions { Pepper = pepper }), TimeProvider.System)
                 .CreateAsync("bench", TokenScope.Write, "bench client", null, cancellationToken);
-            var ingest = await ServiceHost.StartIngestAsync(url, pepper, Path.Combine(dataDir, "ingest.log"), cancellationToken);
+            var ingest = await BenchIngest.StartAsync(url, pepper, Path.Combine(dataDir, "ingest.log"), cancellationToken);
             await using (ingest)
             {
-                var address = ingest.GrpcAddress!;
+                var address = ingest.Endpoint("grpc");
                 var emptyNs = EmptyLoopNs(points);
                 SummaryWriterOptions Options(string run) => new() { Server = address, Token = token, RunName = run, JournalDirectory = journal, MaxQueue = 1000 };
 

@@ -3,8 +3,8 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Metrics.Contracts.V1;
+using Metrics.LocalStack;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 using Metrics.Storage.Writes;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -41,7 +41,7 @@ public static class IngestBenchmark
         var root = Path.Combine(Path.GetTempPath(), "metrics-bench-ingest-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         LocalPostgres? postgres = null;
-        ServiceHost? ingest = null;
+        ServiceProcess? ingest = null;
         try
         {
             var databaseUrl = options.DatabaseUrl;
@@ -71,8 +71,8 @@ public static class IngestBenchmark
                 var tokens = new TokenStore(db, Options.Create(new TokenOptions { Pepper = Pepper }), TimeProvider.System);
                 token = await tokens.CreateAsync("bench", TokenScope.Write, "bench ingest", null, cancellationToken);
                 options.Log?.WriteLine("Starting the ingest service");
-                ingest = await ServiceHost.StartIngestAsync(databaseUrl, Pepper, Path.Combine(root, "ingest.log"), cancellationToken);
-                server = ingest.GrpcAddress!;
+                ingest = await BenchIngest.StartAsync(databaseUrl, Pepper, Path.Combine(root, "ingest.log"), cancellationToken);
+                server = ingest.Endpoint("grpc");
             }
 
             var tag = Guid.NewGuid().ToString("N")[..6];

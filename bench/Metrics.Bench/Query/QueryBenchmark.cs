@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Metrics.LocalStack;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 
 namespace Metrics.Bench.Query;
 

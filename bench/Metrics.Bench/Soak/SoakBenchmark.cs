@@ -1,4 +1,4 @@
-using Metrics.Storage.Local;
+using Metrics.LocalStack;
 
 namespace Metrics.Bench.Soak;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using Metrics.LocalStack;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 using Npgsql;
 
 namespace Metrics.Bench.Soak;
@@ -34,13 +35,13 @@ public sealed class SoakServices : IAsyncDisposable
     /// <summary>Where the exporter writes the project's runs (point TensorBoard here).</summary>
     public string ProjectDirectory => Path.Combine(Logdir, Options.Project);
 
-    public IReadOnlyList<ServiceHost> Ingests { get; private set; } = [];
+    public IReadOnlyList<ServiceProcess> Ingests { get; private set; } = [];
 
     public IReadOnlyList<int> IngestGrpcPorts { get; private set; } = [];
 
-    public ServiceHost? Query { get; private set; }
+    public ServiceProcess? Query { get; private set; }
 
-    public ServiceHost? Exporter { get; private set; }
+    public ServiceProcess? Exporter { get; private set; }
 
     public TcpRelay Relay { get; private set; } = null!;
 
@@ -142,9 +143,10 @@ public sealed class SoakServices : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        ServiceHost Host(string service, string suffix, Dictionary<string, string> own)
+        ServiceProcess Host(string service, string suffix, Dictionary<string, string> own)
         {
-            var environment = new Dictionary<string, string>(common);
+            // Port 0: each service binds a free port and reports it; a restart after a fault keeps it.
+            var environment = new Dictionary<string, string>(common) { ["METRICS_HTTP_PORT"] = "0" };
             foreach (var (key, value) in own)
             {
                 environment[key] = value;
@@ -155,13 +157,15 @@ public sealed class SoakServices : IAsyncDisposable
                 environment[key] = value;
             }
 
-            return new ServiceHost(service + suffix, Options.Assembly(service), environment, LocalPostgres.FreePort(), Path.Combine(logs, service + suffix + ".log"));
+            return new ServiceProcess(ServiceProcessOptions.ForService(service + suffix, Options.Assembly(service), environment) with
+            {
+                LogFile = Path.Combine(logs, service + suffix + ".log"),
+                StopGrace = TimeSpan.Zero,
+                ProbeHandler = ProbeHandler(environment),
+            });
         }
 
-        var ports = Enumerable.Range(0, Options.IngestReplicas).Select(_ => LocalPostgres.FreePort()).ToList();
-        IngestGrpcPorts = ports;
-        Ingests = [.. ports.Select((port, i) => Host("ingest", "-" + i.ToString(CultureInfo.InvariantCulture), new() { ["METRICS_GRPC_PORT"] = port.ToString(CultureInfo.InvariantCulture) }))];
-        Relay = new TcpRelay(ports);
+        Ingests = [.. Enumerable.Range(0, Options.IngestReplicas).Select(i => Host("ingest", "-" + i.ToString(CultureInfo.InvariantCulture), new() { ["METRICS_GRPC_PORT"] = "0" }))];
         if (Options.Query)
         {
             Query = Host("query", "", new() { ["METRICS_RATE_LIMIT_PER_SECOND"] = "100000", ["METRICS_RATE_LIMIT_BURST"] = "100000" });
@@ -180,6 +184,14 @@ public sealed class SoakServices : IAsyncDisposable
         }
 
         var ready = TimeSpan.FromSeconds(120);
-        await Task.WhenAll(Ingests.Append(Query).Append(Exporter).OfType<ServiceHost>().Select(s => s.StartAsync(ready, cancellationToken)));
+        await Task.WhenAll(Ingests.Append(Query).Append(Exporter).OfType<ServiceProcess>().Select(s => s.StartAsync(ready, cancellationToken)));
+        IngestGrpcPorts = [.. Ingests.Select(i => i.Endpoint("grpc").Port)];
+        Relay = new TcpRelay(IngestGrpcPorts);
     }
+
+    /// <summary>Readiness probes over https trusting exactly the service's certificate, when METRICS_TLS_CERT is set.</summary>
+    private static Func<HttpMessageHandler>? ProbeHandler(Dictionary<string, string> environment) =>
+        environment.TryGetValue("METRICS_TLS_CERT", out var certificate) && environment.TryGetValue("METRICS_TLS_KEY", out var key)
+            ? () => new SocketsHttpHandler { SslOptions = TrustedCertificate.ClientOptions(X509Certificate2.CreateFromPemFile(certificate, key)) }
+            : null;
 }

@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using Grpc.Net.Client;
 using Metrics.Bench.Query;
 using Metrics.Contracts.TensorBoard.Data;
+using Metrics.LocalStack;
+using Metrics.ServiceDefaults.Hosting;
 using Metrics.Storage;
-using Metrics.Storage.Local;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Metrics.Bench.TensorBoard;
 
@@ -43,11 +45,11 @@ public static class TensorBoardBenchmark
 
             var pepper = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var token = await QueryBenchmarkData.TokenAsync(dataSource, pepper, cancellationToken);
-            var tensorBoardPort = LocalPostgres.FreePort();
-            var (app, address) = await QueryServiceHost.StartAsync(url, pepper, cancellationToken, tensorBoardPort);
+            var (app, address) = await QueryServiceHost.StartAsync(url, pepper, cancellationToken, tensorBoard: true);
             await using (app)
             {
-                var channels = Enumerable.Range(0, options.Readers).Select(_ => GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{tensorBoardPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 256 << 20 })).ToList();
+                var tensorBoard = app.Services.GetRequiredService<ServiceEndpoints>().Address("tensorboard");
+                var channels = Enumerable.Range(0, options.Readers).Select(_ => GrpcChannel.ForAddress(tensorBoard, new GrpcChannelOptions { MaxReceiveMessageSize = 256 << 20 })).ToList();
                 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Readers * 2 }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 try

@@ -11,8 +11,8 @@ internal sealed class TensorBoardOptions : IValidatableObject
 {
     public const string AllProjects = "*";
 
-    /// <summary>The gRPC port (HTTP/2 only; h2c, or TLS with METRICS_TLS_CERT). Unset: no port.</summary>
-    [Range(1, 65535, ErrorMessage = "METRICS_TENSORBOARD_PORT must be a port number between 1 and 65535 (unset: off).")]
+    /// <summary>The gRPC port (HTTP/2 only; h2c, or TLS with METRICS_TLS_CERT). Unset: no port; 0 picks a free port (tests).</summary>
+    [Range(0, 65535, ErrorMessage = "METRICS_TENSORBOARD_PORT must be a port number between 0 and 65535 (unset: off).")]
     [ConfigurationKeyName("TENSORBOARD_PORT")]
     public int? Port { get; set; }
 

@@ -16,13 +16,14 @@ internal static class TensorBoardProviderBuilderExtensions
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = TryGet(context.Configuration);
-            if (options?.Port is not { } port || port is < 1 or > 65535)
+            if (options?.Port is not { } port || port is < 0 or > 65535)
             {
                 return; // off, or options validation stops the service with a clear message
             }
 
             var service = MetricsServiceBuilderExtensions.TryGetOptions(context.Configuration) ?? new ServiceOptions();
-            void Configure(ListenOptions listen)
+            var tls = !string.IsNullOrEmpty(service.TlsCertificatePath);
+            kestrel.ListenEndpoint("tensorboard", port, loopback: options.Listen != "any", tls, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 listen.Use(next => connection =>
@@ -30,23 +31,14 @@ internal static class TensorBoardProviderBuilderExtensions
                     TensorBoardPort.Mark(connection);
                     return next(connection);
                 });
-                if (!string.IsNullOrEmpty(service.TlsCertificatePath))
+                if (tls)
                 {
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
-                        ServerCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(service.TlsCertificatePath, service.TlsKeyPath),
+                        ServerCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(service.TlsCertificatePath!, service.TlsKeyPath),
                     });
                 }
-            }
-
-            if (options.Listen == "any")
-            {
-                kestrel.ListenAnyIP(port, Configure);
-            }
-            else
-            {
-                kestrel.ListenLocalhost(port, Configure);
-            }
+            });
         });
         return builder;
     }

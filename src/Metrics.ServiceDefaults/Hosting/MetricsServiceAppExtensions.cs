@@ -42,6 +42,12 @@ public static class MetricsServiceAppExtensions
             _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             await app.StartAsync(); // validates every option registered with ValidateOnStart
             started = true;
+            foreach (var (endpoint, address) in app.Services.GetRequiredService<ServiceEndpoints>().Bound)
+            {
+                // One line per endpoint with the port actually bound: a harness that started us on port 0 reads it.
+                Console.Out.WriteLine(ServiceEndpoints.Line(app.Environment.ApplicationName, endpoint, address));
+            }
+
             await WaitForDatabaseAsync(app.Services.GetRequiredService<SchemaMigrator>(), app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StartupDatabaseWaitSeconds), app.Lifetime.ApplicationStopping);
             await app.WaitForShutdownAsync();
             return 0;

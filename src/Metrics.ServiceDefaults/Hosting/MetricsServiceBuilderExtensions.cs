@@ -24,6 +24,7 @@ public static class MetricsServiceBuilderExtensions
         builder.Configuration.AddEnvironmentVariables("METRICS_");
         builder.Services.AddOptions<ServiceOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ServiceEndpoints>();
         builder.Services.AddMetricsStorage(builder.Configuration, serviceName);
         if (usesTokens)
         {
@@ -39,7 +40,7 @@ public static class MetricsServiceBuilderExtensions
         {
             if (TryGetOptions(context.Configuration) is { } options)
             {
-                kestrel.ListenMetrics(options, options.HttpPort, HttpProtocols.Http1AndHttp2);
+                kestrel.ListenMetrics("http", options, options.HttpPort, HttpProtocols.Http1AndHttp2);
             }
         });
         return builder;
@@ -61,32 +62,54 @@ public static class MetricsServiceBuilderExtensions
         }
     }
 
-    /// <summary>Adds a listener on <paramref name="port"/> honouring METRICS_LISTEN and the TLS settings.</summary>
-    public static void ListenMetrics(this KestrelServerOptions kestrel, ServiceOptions options, int port, HttpProtocols protocols)
+    /// <summary>Adds endpoint <paramref name="endpoint"/> on <paramref name="port"/> honouring METRICS_LISTEN and the TLS settings.</summary>
+    public static void ListenMetrics(this KestrelServerOptions kestrel, string endpoint, ServiceOptions options, int port, HttpProtocols protocols)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(options);
+        var tls = !string.IsNullOrEmpty(options.TlsCertificatePath);
+        kestrel.ListenEndpoint(endpoint, port, loopback: options.Listen == "loopback", tls, listen =>
+        {
+            listen.Protocols = protocols;
+            if (tls)
+            {
+                listen.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificatePath!, options.TlsKeyPath));
+            }
+        });
+    }
+
+    /// <summary>
+    /// Adds a named endpoint (see <see cref="ServiceEndpoints"/>) on <paramref name="port"/>, on loopback or
+    /// every address. Port 0 binds a port the system picks (on 127.0.0.1 for loopback: Kestrel cannot
+    /// pick one port for both localhost addresses).
+    /// </summary>
+    public static void ListenEndpoint(this KestrelServerOptions kestrel, string endpoint, int port, bool loopback, bool tls, Action<ListenOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(configure);
         if (port is < 0 or > 65535)
         {
             return; // options validation stops the service with a clear message
         }
 
-        void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+        var endpoints = kestrel.ApplicationServices?.GetService<ServiceEndpoints>();
+        void Configure(ListenOptions listen)
         {
-            listen.Protocols = protocols;
-            if (!string.IsNullOrEmpty(options.TlsCertificatePath))
-            {
-                listen.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificatePath, options.TlsKeyPath));
-            }
+            configure(listen);
+            endpoints?.Add(endpoint, listen, tls);
         }
 
-        if (options.Listen == "loopback")
+        if (!loopback)
         {
-            kestrel.ListenLocalhost(port, Configure);
+            kestrel.ListenAnyIP(port, Configure);
+        }
+        else if (port == 0)
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0, Configure);
         }
         else
         {
-            kestrel.ListenAnyIP(port, Configure);
+            kestrel.ListenLocalhost(port, Configure);
         }
     }
 }

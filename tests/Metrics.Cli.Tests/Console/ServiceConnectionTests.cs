@@ -11,8 +11,8 @@ public sealed class ServiceConnectionTests
         var folder = Directory.CreateTempSubdirectory("metrics-connection-");
         try
         {
-            var result = await ProcessRunner.RunAsync(
-                ProcessRunner.CliDll,
+            var result = await ProcessRunner.RunDotnetAsync(
+                ServiceBinaries.Cli,
                 [command, urlFlag, "ftp://example.org/x", "--token", "mt_x", "--project", "p", pathFlag, folder.FullName]);
 
             Assert.Equal(2, result.ExitCode);

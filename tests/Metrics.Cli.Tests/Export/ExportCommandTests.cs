@@ -111,7 +111,7 @@ public sealed class ExportCommandTests(ServicesFixture services) : IClassFixture
         });
         var output = Path.Combine(_temp.FullName, "hostile");
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["export", "--query", server.Url, "--token", "t", "--project", "p", "--out", output]);
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["export", "--query", server.Url, "--token", "t", "--project", "p", "--out", output]);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("refusing", result.StandardError, StringComparison.Ordinal);
@@ -124,7 +124,7 @@ public sealed class ExportCommandTests(ServicesFixture services) : IClassFixture
     private async Task<string> UploadAsync(string project, string fixture)
     {
         var write = await services.CreateTokenAsync(project, TokenScope.Write);
-        var upload = await ProcessRunner.RunAsync(ProcessRunner.CliDll,
+        var upload = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli,
         [
             "upload", "--server", services.IngestUrl, "--token", write, "--project", project,
             "--logdir", RepoPaths.Fixture(fixture), "--state-file", Path.Combine(_temp.FullName, project + ".state"),
@@ -134,7 +134,7 @@ public sealed class ExportCommandTests(ServicesFixture services) : IClassFixture
     }
 
     private Task<ProcessResult> ExportAsync(string token, string project, string output, params string[] more) =>
-        ProcessRunner.RunAsync(ProcessRunner.CliDll, ["export", "--query", services.QueryUrl, "--token", token, "--project", project, "--out", output, .. more]);
+        ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["export", "--query", services.QueryUrl, "--token", token, "--project", project, "--out", output, .. more]);
 
     private static byte[] Archive(params (string Name, TarEntryType Type, byte[] Data)[] entries)
     {

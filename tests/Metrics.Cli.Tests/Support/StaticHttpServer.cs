@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Metrics.Storage.Local;
+using Metrics.LocalStack;
 
 namespace Metrics.Cli.Tests.Support;
 
@@ -10,16 +10,30 @@ namespace Metrics.Cli.Tests.Support;
 /// </summary>
 internal sealed class StaticHttpServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly IReadOnlyDictionary<string, (string ContentType, byte[] Body)> _responses;
     private readonly Task _loop;
 
     public StaticHttpServer(IReadOnlyDictionary<string, (string ContentType, byte[] Body)> responses)
     {
         _responses = responses;
-        Url = "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture) + "/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
+        // HttpListener cannot bind port 0: a candidate port, and the next one when it is taken.
+        (_listener, Url) = LoopbackPorts.Bind(port =>
+        {
+            var url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + "/";
+            var listener = new HttpListener();
+            listener.Prefixes.Add(url);
+            try
+            {
+                listener.Start();
+                return (listener, url);
+            }
+            catch (HttpListenerException)
+            {
+                listener.Close();
+                throw;
+            }
+        }, e => e is HttpListenerException);
         _loop = ServeAsync();
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Metrics.Cli.Tests.Support;
-using Metrics.Storage.Local;
 using Metrics.TensorBoard;
 using Npgsql;
 
@@ -24,9 +23,10 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
     [InlineData("rest-port")]
     public async Task Upload_ServerWrongOrUnreachable_ReportsAtOnceThenGivesUpAfterConnectTimeout(string server)
     {
+        using var refusing = LoopbackPorts.Refusing();
         var url = server switch
         {
-            "refused" => "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture),
+            "refused" => "http://127.0.0.1:" + refusing.Port.ToString(CultureInfo.InvariantCulture),
             "https-on-plain-port" => services.IngestUrl.Replace("http://", "https://", StringComparison.Ordinal),
             "unresolvable" => "http://no-such-host.invalid:50051",
             _ => services.QueryUrl,
@@ -34,7 +34,7 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
         var logdir = Logdir(server, ("train", 50));
         var clock = Stopwatch.StartNew();
 
-        using var upload = ProcessRunner.Start(ProcessRunner.CliDll, Upload(url, services.WriteToken, ServicesFixture.Project, logdir, "--connect-timeout", "4"));
+        using var upload = ProcessRunner.StartDotnet(ServiceBinaries.Cli, Upload(url, services.WriteToken, ServicesFixture.Project, logdir, "--connect-timeout", "4"));
         var stdout = upload.StandardOutput.ReadToEndAsync();
         var (firstReport, early) = await ReadErrorsAsync(upload, "cannot reach the ingest service", clock);
         await upload.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
@@ -57,18 +57,16 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
     [Fact]
     public async Task Upload_SigtermWhileServerUnreachable_ExitsPromptlyWithoutBlamingAcknowledgements()
     {
-        var url = "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture);
+        using var refusing = LoopbackPorts.Refusing();
+        var url = "http://127.0.0.1:" + refusing.Port.ToString(CultureInfo.InvariantCulture);
         var logdir = Logdir("sigterm", ("a", 20), ("b", 20));
-        using var upload = ProcessRunner.Start(ProcessRunner.CliDll, Upload(url, services.WriteToken, ServicesFixture.Project, logdir));
+        using var upload = ProcessRunner.StartDotnet(ServiceBinaries.Cli, Upload(url, services.WriteToken, ServicesFixture.Project, logdir));
         var stdout = upload.StandardOutput.ReadToEndAsync();
         var (_, early) = await ReadErrorsAsync(upload, "cannot reach the ingest service", Stopwatch.StartNew());
         Assert.False(upload.HasExited, early);
         var clock = Stopwatch.StartNew();
 
-        using (var kill = Process.Start("kill", ["-TERM", upload.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await ProcessRunner.SignalAsync(upload.Id, "TERM");
 
         await upload.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         var stderr = early + await upload.StandardError.ReadToEndAsync();
@@ -93,7 +91,7 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
         bytes[^6] ^= 0xFF; // inside the last record's data: its checksum no longer matches
         await File.WriteAllBytesAsync(torn, bytes);
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, Upload(services.IngestUrl, token, Project, logdir));
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, Upload(services.IngestUrl, token, Project, logdir));
 
         Assert.True(result.ExitCode == 1, result.StandardOutput + result.StandardError);
         Assert.Contains($"run run1: {text} at offset 0:", result.StandardError, StringComparison.Ordinal);
@@ -109,7 +107,7 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
         var logdir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "empty")).FullName;
         await File.WriteAllTextAsync(Path.Combine(logdir, "notes.txt"), "no events here");
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.CliDll, Upload(services.IngestUrl, services.WriteToken, ServicesFixture.Project, logdir));
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, Upload(services.IngestUrl, services.WriteToken, ServicesFixture.Project, logdir));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no runs under", result.StandardError, StringComparison.Ordinal);
@@ -123,8 +121,8 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
         var logdir = Logdir("twice", ("eval", 40), ("train", 25));
         var upload = Upload(services.IngestUrl, token, Project, logdir);
 
-        var first = await ProcessRunner.RunAsync(ProcessRunner.CliDll, upload);
-        var second = await ProcessRunner.RunAsync(ProcessRunner.CliDll, upload);
+        var first = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, upload);
+        var second = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, upload);
 
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         Assert.Contains("run eval: 40 points uploaded", first.StandardOutput, StringComparison.Ordinal);

@@ -44,7 +44,7 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
         }
 
         WriteA(StepsPerRound);
-        using var watcher = ProcessRunner.Start(ProcessRunner.CliDll, [.. upload, "--watch", "--poll-seconds", "0.1"]);
+        using var watcher = ProcessRunner.StartDotnet(ServiceBinaries.Cli, [.. upload, "--watch", "--poll-seconds", "0.1"]);
         var stdout = watcher.StandardOutput.ReadToEndAsync();
         var stderr = watcher.StandardError.ReadToEndAsync();
         try
@@ -83,10 +83,7 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
             var before = await PointCountAsync(project, "job/a");
             WriteA(40_000);
             await WaitForAsync(project, "job/a", before + 1, watcher, atLeast: true);
-            using (var kill = Process.Start("kill", ["-" + signal, watcher.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await ProcessRunner.SignalAsync(watcher.Id, signal);
 
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await watcher.WaitForExitAsync(patience.Token);
@@ -105,7 +102,7 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
         Assert.Contains("Stopped", await stdout, StringComparison.Ordinal);
 
         // What the stop left is sent by a plain rerun, which must not send anything a second time.
-        var rerun = await ProcessRunner.RunAsync(ProcessRunner.CliDll, upload);
+        var rerun = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, upload);
         Assert.True(rerun.ExitCode == 0, rerun.StandardOutput + rerun.StandardError);
         foreach (var (run, points) in expected)
         {
@@ -116,7 +113,7 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
             Assert.Equal(2L * points.Count, await WriterPointsAsync(project, run));
         }
 
-        var again = await ProcessRunner.RunAsync(ProcessRunner.CliDll, upload);
+        var again = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, upload);
         Assert.True(again.ExitCode == 0, again.StandardOutput + again.StandardError);
         Assert.Equal(2L * expected["job/a"].Count, await WriterPointsAsync(project, "job/a"));
     }

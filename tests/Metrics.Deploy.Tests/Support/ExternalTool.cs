@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.Diagnostics;
+using Metrics.LocalStack;
 
 namespace Metrics.Deploy.Tests.Support;
 
@@ -14,39 +14,15 @@ internal static class ExternalTool
     /// </summary>
     public static Result Run(string tool, IEnumerable<string> arguments, string installHint, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
+            var result = ProcessRunner.RunAsync(tool, arguments, environment, workingDirectory ?? Environment.CurrentDirectory, timeout: Timeout.InfiniteTimeSpan)
+                .GetAwaiter().GetResult();
+            return new Result(result.ExitCode, result.StandardOutput, result.StandardError);
         }
         catch (Win32Exception e)
         {
             throw new InvalidOperationException($"`{tool}` is not installed or not on PATH ({e.Message}). {installHint}", e);
-        }
-
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return new Result(process.ExitCode, stdout, stderr.GetAwaiter().GetResult());
         }
     }
 }

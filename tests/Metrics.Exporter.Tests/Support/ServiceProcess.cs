@@ -1,36 +1,45 @@
-using System.Diagnostics;
-using System.Text;
+using Metrics.LocalStack;
 using Metrics.Testing;
+using Harness = Metrics.LocalStack.ServiceProcess;
 
 namespace Metrics.Exporter.Tests.Support;
 
-/// <summary>A service as a real child process (its built assembly run with `dotnet`), e.g. for kill -9 tests.</summary>
+/// <summary>A service as a real child process (the harness's <see cref="Harness"/>), e.g. for kill -9 tests, with its whole output kept.</summary>
 internal sealed class ServiceProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Harness _process;
+    private readonly string _log;
 
-    private ServiceProcess(Process process)
+    private ServiceProcess(Harness process, string log)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _log = log;
     }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => !_process.IsRunning;
 
+    /// <summary>Everything the service printed so far (stdout and stderr).</summary>
     public string Output
     {
         get
         {
-            lock (_output)
+            try
             {
-                return _output.ToString();
+                using var stream = new FileStream(_log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return new StreamReader(stream).ReadToEnd();
+            }
+            catch (FileNotFoundException)
+            {
+                return "";
             }
         }
     }
+
+    /// <summary>The HTTP address the service reported (it binds a free port itself).</summary>
+    public Uri HttpAddress => _process.Endpoint("http");
+
+    /// <summary>The gRPC address the ingest service reported.</summary>
+    public Uri GrpcAddress => _process.Endpoint("grpc");
 
     /// <summary>The exporter, with short intervals so tests run fast (<paramref name="settings"/> added or overriding).</summary>
     public static ServiceProcess StartExporter(string databaseUrl, string logdir, string replicaId, double idleReleaseSeconds = 300, IReadOnlyDictionary<string, string>? settings = null)
@@ -51,108 +60,51 @@ internal sealed class ServiceProcess : IDisposable
             environment[key] = value;
         }
 
-        return Start("exporter", "Metrics.Exporter.dll", environment);
+        return Start("exporter", environment);
     }
 
-    /// <summary>services/&lt;folder&gt;'s built assembly on <paramref name="port"/> (a free one when null), loopback only.</summary>
-    public static ServiceProcess Start(string folder, string assembly, Dictionary<string, string> environment, int? port = null)
+    /// <summary>services/&lt;folder&gt;'s built assembly on free ports it binds itself (reported back), loopback only.</summary>
+    public static ServiceProcess Start(string folder, Dictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", [AssemblyPath(folder, assembly)])
+        var settings = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["METRICS_TOKEN_PEPPER"] = TestPepper,
+            ["METRICS_HTTP_PORT"] = "0",
+            ["METRICS_LISTEN"] = "loopback",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        start.Environment["METRICS_TOKEN_PEPPER"] = TestPepper;
-        start.Environment["METRICS_HTTP_PORT"] = (port ?? Metrics.Storage.Local.LocalPostgres.FreePort()).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["METRICS_LISTEN"] = "loopback";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            settings[key] = value;
         }
 
-        return new ServiceProcess(Process.Start(start)!);
+        var log = Path.Combine(Path.GetTempPath(), $"metrics-exporter-tests-{folder}-{Guid.NewGuid():N}.log");
+        var process = new Harness(ServiceProcessOptions.ForService(folder, ServiceBinaries.Service(folder), settings) with { LogFile = log, StopGrace = TimeSpan.Zero });
+        process.Start();
+        return new ServiceProcess(process, log);
     }
 
-    /// <summary>Waits until the service answers <c>/health/ready</c> on <paramref name="httpPort"/>; fails if it exits first.</summary>
-    public async Task WaitReadyAsync(int httpPort)
+    /// <summary>Waits until the service answers <c>/health/ready</c>; fails if it exits first.</summary>
+    public async Task WaitReadyAsync()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var ready = new Uri("http://127.0.0.1:" + httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/health/ready");
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync(ready);
-                    return response.IsSuccessStatusCode || HasExited;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return HasExited;
-                }
-            },
-            TimeSpan.FromSeconds(60),
-            () => "service ready; output:\n" + Output);
-        Assert.False(HasExited, Output);
+        Assert.True(await _process.WaitReadyAsync(TimeSpan.FromSeconds(60), CancellationToken.None), "service not ready; output:\n" + Output);
     }
 
-    /// <summary>The shipped `metrics` command (src/Metrics.Cli, built beside this test) run to its end: exit code and output.</summary>
+    /// <summary>The `metrics` command of the checkout (tools/Metrics.Dev) run to its end: exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(IReadOnlyList<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(RepoPaths.Root, "tools", "Metrics.Dev", "bin", Configuration, "net10.0", "metrics-dev.dll"), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var cli = new ServiceProcess(Process.Start(start)!);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await cli._process.WaitForExitAsync(timeout.Token);
-        cli._process.WaitForExit();
-        return (cli._process.ExitCode, cli.Output);
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool, arguments, timeout: TimeSpan.FromMinutes(3));
+        return (result.ExitCode, result.Output);
     }
 
     /// <summary>SIGKILL: no flush, no cleanup, its connections and file locks die with it.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        _process.WaitForExit();
-    }
+    public void Kill() => _process.Kill();
 
     public void Dispose()
     {
-        Kill();
-        _process.Dispose();
+        _process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        File.Delete(_log);
     }
 
     public const string TestPepper = "exporter-tests-pepper-0123456789";
-
-    private static string Configuration =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-
-    private static string AssemblyPath(string folder, string assembly)
-    {
-        // Built beside this test (project references) in the same configuration.
-        var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", Configuration, "net10.0", assembly);
-        return File.Exists(path) ? path : throw new FileNotFoundException("build the service first", path);
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
 }

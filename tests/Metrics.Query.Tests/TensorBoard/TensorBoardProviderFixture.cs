@@ -1,16 +1,16 @@
-using System.Globalization;
 using Grpc.Net.Client;
 using Metrics.Contracts.TensorBoard.Data;
 using Metrics.Query.Tests.TestData;
-using Metrics.Storage.Local;
+using Metrics.ServiceDefaults.Hosting;
 using Metrics.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Metrics.Query.Tests.TensorBoard;
 
 /// <summary>
-/// The query service on real Kestrel ports (WebApplicationFactory.UseKestrel) with the TensorBoard
+/// The query service on real Kestrel ports it binds itself (WebApplicationFactory.UseKestrel, port 0) with the TensorBoard
 /// data-provider port on, serving <see cref="Served"/> projects but not <see cref="Hidden"/>, and a
 /// gRPC client generated from the same proto over a real h2c channel.
 /// </summary>
@@ -23,9 +23,9 @@ public sealed class TensorBoardProviderFixture : DatabaseFixture
     private WebApplicationFactory<Program> _factory = null!;
     private GrpcChannel _channel = null!;
 
-    public int TensorBoardPort { get; } = LocalPostgres.FreePort();
+    public int TensorBoardPort { get; private set; }
 
-    public int HttpPort { get; } = LocalPostgres.FreePort();
+    public int HttpPort { get; private set; }
 
     public TestSeeder Seed { get; private set; } = null!;
 
@@ -40,13 +40,16 @@ public sealed class TensorBoardProviderFixture : DatabaseFixture
             web.UseSetting("DATABASE_URL", Url);
             web.UseSetting("TOKEN_PEPPER", QueryApiFixture.Pepper);
             web.UseSetting("LISTEN", "loopback");
-            web.UseSetting("HTTP_PORT", HttpPort.ToString(CultureInfo.InvariantCulture));
-            web.UseSetting("TENSORBOARD_PORT", TensorBoardPort.ToString(CultureInfo.InvariantCulture));
+            web.UseSetting("HTTP_PORT", "0");
+            web.UseSetting("TENSORBOARD_PORT", "0");
             web.UseSetting("TENSORBOARD_PROJECTS", string.Join(",", Served));
         });
         _factory.UseKestrel();
         _factory.StartServer();
-        _channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{TensorBoardPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 256 << 20 });
+        var endpoints = _factory.Services.GetRequiredService<ServiceEndpoints>();
+        HttpPort = endpoints.Address("http").Port;
+        TensorBoardPort = endpoints.Address("tensorboard").Port;
+        _channel = GrpcChannel.ForAddress(endpoints.Address("tensorboard"), new GrpcChannelOptions { MaxReceiveMessageSize = 256 << 20 });
         Client = new TensorBoardDataProvider.TensorBoardDataProviderClient(_channel);
     }
 

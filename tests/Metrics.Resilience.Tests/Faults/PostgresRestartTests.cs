@@ -1,6 +1,6 @@
 using Metrics.Bench.Soak;
+using Metrics.LocalStack;
 using Metrics.Resilience.Tests.Support;
-using Metrics.Storage.Local;
 using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Faults;

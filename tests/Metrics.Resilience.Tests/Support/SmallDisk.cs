@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Metrics.LocalStack;
 
 namespace Metrics.Resilience.Tests.Support;
 
@@ -83,19 +84,10 @@ internal sealed class SmallDisk : IAsyncDisposable
 
     private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
         try
         {
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await stdout + await stderr);
+            var result = await ProcessRunner.RunAsync(file, args);
+            return (result.ExitCode, result.Output);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

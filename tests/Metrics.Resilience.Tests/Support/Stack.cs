@@ -1,4 +1,5 @@
 using Metrics.Bench.Soak;
+using Metrics.LocalStack;
 using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Support;
@@ -16,7 +17,7 @@ internal static class Stack
         var options = new SoakServicesOptions
         {
             DatabaseUrl = databaseUrl ?? await TestPostgres.CreateDatabaseAsync("resilience_" + name),
-            Assembly = AssemblyOf,
+            Assembly = ServiceBinaries.Service,
             WorkDirectory = WorkDirectory(name),
             Logdir = logdir,
             IngestReplicas = ingestReplicas,
@@ -31,14 +32,5 @@ internal static class Stack
         var dir = Path.Combine(Path.GetTempPath(), "metrics-resilience", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         return dir;
-    }
-
-    /// <summary>services/&lt;name&gt;/bin/&lt;configuration&gt;/net10.0/Metrics.&lt;Name&gt;.dll, built by this project's references.</summary>
-    public static string AssemblyOf(string service)
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var assembly = "Metrics." + char.ToUpperInvariant(service[0]) + service[1..] + ".dll";
-        var path = Path.Combine(RepoPaths.Root, "services", service, "bin", configuration, "net10.0", assembly);
-        return File.Exists(path) ? path : throw new FileNotFoundException("build the service first", path);
     }
 }

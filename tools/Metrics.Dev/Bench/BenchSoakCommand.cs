@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Metrics.Bench.Soak;
-using Metrics.Dev.Up;
+using Metrics.LocalStack;
 
 namespace Metrics.Dev.Bench;
 
@@ -39,7 +39,7 @@ internal static class BenchSoakCommand
             };
             var asJson = parse.GetValue(json);
             var (result, report) = await SoakBenchmark.RunAsync(
-                settings, parse.GetValue(faults), parse.GetValue(database), ServiceBinaries.Find, System.Console.Error, cancellationToken);
+                settings, parse.GetValue(faults), parse.GetValue(database), ServiceBinaries.Service, System.Console.Error, cancellationToken);
             System.Console.Error.WriteLine(report.ToString());
             System.Console.WriteLine(asJson ? result.ToJson() : result.ToText());
             return report.Database.Exact && report.Logdir?.Exact != false && report.WriterFaults.Count == 0 ? 0 : 1;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Metrics.Cli.Console;
+using Metrics.LocalStack;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -53,8 +53,6 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
 
             var pepper = previous?.TokenPepper ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
             var token = await EnsureTokenAsync(databaseUrl, pepper, previous?.Token, cancellationToken);
-            var ingestHttp = LocalPostgres.FreePort();
-            var exporterHttp = LocalPostgres.FreePort();
             var common = new Dictionary<string, string>
             {
                 ["METRICS_DATABASE_URL"] = databaseUrl,
@@ -63,11 +61,12 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                 ["METRICS_LOGDIR"] = settings.Logdir,
                 ["DOTNET_ENVIRONMENT"] = "Production",
             };
+            // Ingest's and the exporter's health ports are bound by the services (port 0) and read back.
             var plan = new (string Name, int HttpPort, Dictionary<string, string> Extra)[]
             {
-                ("ingest", ingestHttp, new() { ["METRICS_GRPC_PORT"] = settings.IngestPort.ToString(CultureInfo.InvariantCulture) }),
+                ("ingest", 0, new() { ["METRICS_GRPC_PORT"] = settings.IngestPort.ToString(CultureInfo.InvariantCulture) }),
                 ("query", settings.QueryPort, new() { ["METRICS_TENSORBOARD_PORT"] = settings.TensorBoardPort.ToString(CultureInfo.InvariantCulture), ["METRICS_TENSORBOARD_PROJECTS"] = "*" }),
-                ("exporter", exporterHttp, []),
+                ("exporter", 0, []),
             };
             foreach (var (name, httpPort, extra) in plan)
             {
@@ -77,15 +76,21 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                     environment[key] = value;
                 }
 
-                var service = new ServiceProcess(name, ServiceBinaries.Find(name), environment, Path.Combine(logs, name + ".log"), error);
+                var service = new ServiceProcess(ServiceProcessOptions.ForService(name, ServiceBinaries.Service(name), environment) with
+                {
+                    LogFile = Path.Combine(logs, name + ".log"),
+                    ClearMetricsEnvironment = false,
+                    RestartOnExit = true,
+                    Status = error,
+                });
                 service.Start();
                 services.Add(service);
             }
 
-            foreach (var (service, (name, httpPort, _)) in services.Zip(plan))
+            foreach (var (service, name) in services.Select(s => (s, s.Name)))
             {
-                var ready = HealthProbe.WaitReadyAsync(httpPort, TimeSpan.FromSeconds(90), cancellationToken);
-                if (await Task.WhenAny(ready, service.FirstExit) == service.FirstExit)
+                var ready = service.WaitReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
+                if (await Task.WhenAny(ready, service.FirstExit) == service.FirstExit || service.FirstExit.IsCompleted)
                 {
                     // A service that stops during start-up says why on stderr; restarting it would not help.
                     var why = service.LastError ?? $"it exited with code {await service.FirstExit}";
@@ -100,14 +105,17 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
                 }
             }
 
+            // The ports the services bound: those asked for, or the free ones they picked for 0.
+            int Port(string name, string endpoint) => services.Single(s => s.Name == name).Endpoint(endpoint).Port;
             var stack = new StackSettings(
                 databaseUrl, pepper,
-                IngestUrl: $"http://127.0.0.1:{settings.IngestPort}",
-                QueryUrl: $"http://127.0.0.1:{settings.QueryPort}",
+                IngestUrl: $"http://127.0.0.1:{Port("ingest", "grpc")}",
+                QueryUrl: $"http://127.0.0.1:{Port("query", "http")}",
                 settings.Logdir, DevProject, token);
             stack.Save(settings.DataDir);
-            await PrintAsync(stack, postgres, ingestHttp, exporterHttp, logs);
-            await using var tensorBoard = settings.ExitWhenReady ? null : await LocalTensorBoard.StartIfInstalledAsync(settings.TensorBoardPort, Path.Combine(logs, "tensorboard.log"), output);
+            var tensorBoardPort = Port("query", "tensorboard");
+            await PrintAsync(stack, postgres, Port("ingest", "http"), Port("exporter", "http"), tensorBoardPort, logs);
+            await using var tensorBoard = settings.ExitWhenReady ? null : await LocalTensorBoard.StartIfInstalledAsync(tensorBoardPort, Path.Combine(logs, "tensorboard.log"), output);
             if (settings.RunDemo)
             {
                 await Demo.DemoRunner.RunAsync(new Uri(stack.IngestUrl), stack.Token, stack.Project, Demo.DemoRunner.DefaultSteps, output, error, cancellationToken);
@@ -153,7 +161,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
         }
     }
 
-    private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, string logs)
+    private async Task PrintAsync(StackSettings stack, LocalPostgres postgres, int ingestHttp, int exporterHttp, int tensorBoardPort, string logs)
     {
         await output.WriteLineAsync($"""
 
@@ -162,7 +170,7 @@ internal sealed class LocalStack(LocalStackSettings settings, TextWriter output,
               query (REST)    {stack.QueryUrl}         OpenAPI {stack.QueryUrl}/openapi/v1.json
               exporter        health http://127.0.0.1:{exporterHttp}/health/ready
               logdir          {stack.Logdir}/{DevProject}   (tensorboard --logdir {stack.Logdir}/{DevProject})
-              TensorBoard     {LocalTensorBoard.Command(settings.TensorBoardPort)}   (straight from PostgreSQL, every project)
+              TensorBoard     {LocalTensorBoard.Command(tensorBoardPort)}   (straight from PostgreSQL, every project)
               PostgreSQL      {postgres.Url("metrics")}   data {postgres.DataDir}
               logs            {logs}
               project         {DevProject}

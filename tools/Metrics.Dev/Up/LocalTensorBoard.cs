@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Metrics.LocalStack;
 
 namespace Metrics.Dev.Up;
 
@@ -7,7 +7,7 @@ namespace Metrics.Dev.Up;
 /// (docs/tensorboard.md): `up` prints the command and, when a `tensorboard` executable is on PATH,
 /// runs it until the stack stops.
 /// </summary>
-internal sealed class LocalTensorBoard(Process process) : IAsyncDisposable
+internal sealed class LocalTensorBoard(ServiceProcess process) : IAsyncDisposable
 {
     /// <summary>TensorBoard's own default port.</summary>
     public const int WebPort = 6006;
@@ -21,47 +21,21 @@ internal sealed class LocalTensorBoard(Process process) : IAsyncDisposable
             return null;
         }
 
-        var info = new ProcessStartInfo(executable)
+        var process = new ServiceProcess(new ServiceProcessOptions
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add($"--grpc_data_provider=localhost:{providerPort}");
-        info.ArgumentList.Add($"--port={WebPort}");
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start " + executable);
-        var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
-        void Write(string? line)
-        {
-            if (line is not null)
-            {
-                lock (log)
-                {
-                    log.WriteLine(line);
-                }
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.Exited += (_, _) => { lock (log) { log.Dispose(); } };
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            Name = "tensorboard",
+            FileName = executable,
+            Arguments = [$"--grpc_data_provider=localhost:{providerPort}", $"--port={WebPort}"],
+            ClearMetricsEnvironment = false,
+            LogFile = logFile,
+            StopGrace = TimeSpan.Zero, // TensorBoard keeps no state worth a graceful stop
+        });
+        process.Start();
         await output.WriteLineAsync($"  TensorBoard started: http://localhost:{WebPort}/ (log: {logFile})");
         return new LocalTensorBoard(process);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true); // TensorBoard keeps no state worth a graceful stop
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")

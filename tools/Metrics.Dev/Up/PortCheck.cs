@@ -12,7 +12,8 @@ internal static class PortCheck
     /// <summary>The first port of <paramref name="wanted"/> that cannot be bound on 127.0.0.1, or null.</summary>
     public static (int Port, string What, string Flag)? FirstBusy(IEnumerable<(int Port, string What, string Flag)> wanted)
     {
-        foreach (var port in wanted)
+        // 0 asks a service to pick a free port itself: nothing to check.
+        foreach (var port in wanted.Where(p => p.Port != 0))
         {
             if (!CanBind(port.Port))
             {

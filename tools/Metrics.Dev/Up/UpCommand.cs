@@ -10,18 +10,18 @@ internal static class UpCommand
     {
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not run the demo training job once the stack is up." };
         var logdir = new Option<string?>("--logdir") { Description = "TensorBoard logdir the exporter keeps (default: <data-dir>/logdir)." };
-        var ingestPort = new Option<int>("--ingest-port") { Description = "gRPC port of the ingest service.", DefaultValueFactory = _ => 50051 };
-        var queryPort = new Option<int>("--query-port") { Description = "HTTP port of the query API.", DefaultValueFactory = _ => 8080 };
-        var tensorBoardPort = new Option<int>("--tensorboard-port") { Description = "gRPC port of TensorBoard's data provider (tensorboard --grpc_data_provider).", DefaultValueFactory = _ => 6806 };
+        var ingestPort = new Option<int>("--ingest-port") { Description = "gRPC port of the ingest service (0: a free one, printed).", DefaultValueFactory = _ => 50051 };
+        var queryPort = new Option<int>("--query-port") { Description = "HTTP port of the query API (0: a free one, printed).", DefaultValueFactory = _ => 8080 };
+        var tensorBoardPort = new Option<int>("--tensorboard-port") { Description = "gRPC port of TensorBoard's data provider (tensorboard --grpc_data_provider; 0: a free one, printed).", DefaultValueFactory = _ => 6806 };
         var pgPort = new Option<int?>("--postgres-port") { Description = "Port of the private PostgreSQL (default: a free one)." };
         var exitWhenReady = new Option<bool>("--exit-when-ready") { Description = "Stop everything once the stack is healthy (for scripts and tests)." };
         foreach (var port in new[] { ingestPort, queryPort, tensorBoardPort })
         {
             port.Validators.Add(r =>
             {
-                if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+                if (r.GetValueOrDefault<int>() is < 0 or > 65535)
                 {
-                    r.AddError($"{r.Option.Name} must be a port number between 1 and 65535.");
+                    r.AddError($"{r.Option.Name} must be a port number between 1 and 65535 (or 0 for a free one).");
                 }
             });
         }

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Metrics.Storage.Local;
 
-namespace Metrics.Cli.Tests;
+namespace Metrics.Dev.Tests.Up;
 
 /// <summary>`metrics up` end to end: its own PostgreSQL, the three services as processes, a token.</summary>
 public sealed class UpCommandTests : IDisposable
@@ -11,25 +10,25 @@ public sealed class UpCommandTests : IDisposable
     [Fact]
     public async Task Up_ExitWhenReady_StartsEverythingAndKeepsDataForTheNextRun()
     {
-        var tensorBoardPort = LocalPostgres.FreePort();
+        // Port 0: each service binds a free port and `up` prints (and saves) the ones they got.
         string[] Args() =>
         [
             "up", "--no-demo", "--exit-when-ready", "--data-dir", _dataDir,
-            "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--query-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tensorboard-port", tensorBoardPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--ingest-port", "0",
+            "--query-port", "0",
+            "--tensorboard-port", "0",
         ];
 
-        var first = await ProcessRunner.RunAsync(ProcessRunner.DevDll, Args(), timeout: TimeSpan.FromMinutes(4));
+        var first = await ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool, Args(), timeout: TimeSpan.FromMinutes(4));
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         Assert.Contains("Metrics is up.", first.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains($"tensorboard --grpc_data_provider=localhost:{tensorBoardPort}", first.StandardOutput, StringComparison.Ordinal);
+        Assert.Matches(@"tensorboard --grpc_data_provider=localhost:[1-9]\d*", first.StandardOutput);
         var stack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "stack.json"))).RootElement;
         var token = stack.GetProperty("Token").GetString()!;
         Assert.StartsWith("mt_", token, StringComparison.Ordinal);
         Assert.Contains(token, first.StandardOutput, StringComparison.Ordinal);
 
-        var second = await ProcessRunner.RunAsync(ProcessRunner.DevDll, Args(), timeout: TimeSpan.FromMinutes(4));
+        var second = await ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool, Args(), timeout: TimeSpan.FromMinutes(4));
         Assert.True(second.ExitCode == 0, second.StandardOutput + second.StandardError);
         Assert.Contains(token, second.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Creating a PostgreSQL cluster", second.StandardOutput, StringComparison.Ordinal);
@@ -42,10 +41,10 @@ public sealed class UpCommandTests : IDisposable
         holder.Start();
         var busy = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.DevDll,
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool,
             [
                 "up", "--no-demo", "--exit-when-ready", "--data-dir", _dataDir,
-                "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--ingest-port", "0",
                 "--query-port", busy,
             ],
             timeout: TimeSpan.FromMinutes(1));
@@ -61,16 +60,10 @@ public sealed class UpCommandTests : IDisposable
     [InlineData("TERM")]
     public async Task Up_Signal_StopsServicesAndPostgresAndExitsZero(string signal)
     {
-        var queryPort = LocalPostgres.FreePort();
-        string[] args =
-        [
-            "up", "--no-demo", "--data-dir", _dataDir,
-            "--ingest-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--query-port", queryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tensorboard-port", LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ];
+        string[] args = ["up", "--no-demo", "--data-dir", _dataDir, "--ingest-port", "0", "--query-port", "0", "--tensorboard-port", "0"];
+        string? queryUrl = null;
         var pidFile = Path.Combine(_dataDir, "postgres", "pgdata", "postmaster.pid");
-        using var up = ProcessRunner.Start(ProcessRunner.DevDll, args);
+        using var up = ProcessRunner.StartDotnet(ServiceBinaries.DevTool, args);
         try
         {
             var output = new System.Text.StringBuilder();
@@ -91,18 +84,16 @@ public sealed class UpCommandTests : IDisposable
             var stderr = up.StandardError.ReadToEndAsync();
             await ready.Task.WaitAsync(TimeSpan.FromMinutes(4));
             Assert.True(File.Exists(pidFile), "PostgreSQL is not running under " + _dataDir);
+            queryUrl = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "stack.json"))).RootElement.GetProperty("QueryUrl").GetString();
 
             // The other commands find a stack started with --data-dir by the flag or METRICS_DATA_DIR.
-            var byFlag = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["token", "create", "--project", "dev", "--scope", "read", "--data-dir", _dataDir]);
+            var byFlag = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["token", "create", "--project", "dev", "--scope", "read", "--data-dir", _dataDir]);
             Assert.True(byFlag.ExitCode == 0, byFlag.StandardOutput + byFlag.StandardError);
             Assert.StartsWith("mt_", byFlag.StandardOutput.Trim(), StringComparison.Ordinal);
-            var byEnvironment = await ProcessRunner.RunAsync(ProcessRunner.CliDll, ["db", "migrate"], new Dictionary<string, string> { ["METRICS_DATA_DIR"] = _dataDir });
+            var byEnvironment = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["db", "migrate"], new Dictionary<string, string> { ["METRICS_DATA_DIR"] = _dataDir });
             Assert.True(byEnvironment.ExitCode == 0, byEnvironment.StandardOutput + byEnvironment.StandardError);
 
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, up.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await ProcessRunner.SignalAsync(up.Id, signal);
 
             await up.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
             string text;
@@ -126,13 +117,12 @@ public sealed class UpCommandTests : IDisposable
             // pg_ctl detaches the postmaster from the tree; SIGQUIT is PostgreSQL's immediate shutdown.
             if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var postmaster))
             {
-                using var quit = System.Diagnostics.Process.Start("kill", ["-QUIT", postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await quit.WaitForExitAsync();
+                await ProcessRunner.SignalAsync(postmaster, "QUIT");
             }
         }
 
         using var http = new HttpClient();
-        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{queryPort}/health/live")));
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"{queryUrl}/health/live")));
     }
 
     public void Dispose()

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Metrics.Client.Tests.Support;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 
-namespace Metrics.Client.Tests;
+namespace Metrics.Cli.Tests.Upload;
 
 /// <summary>`metrics upload --watch` (a real process) while the real ingest goes away and comes back: it says so, keeps retrying, and finishes.</summary>
 public sealed class UploadOutageTests(IngestFixture ingest) : IClassFixture<IngestFixture>, IDisposable
@@ -25,9 +24,9 @@ public sealed class UploadOutageTests(IngestFixture ingest) : IClassFixture<Inge
         }
 
         writer.Flush();
-        using var upload = CliProcess.Start(
+        using var upload = ProcessRunner.StartDotnet(ServiceBinaries.Cli, [
             "upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project,
-            "--logdir", logdir, "--state-file", Path.Combine(_temp.FullName, "state.json"), "--watch", "--poll-seconds", "0.1", "--connect-timeout", "5");
+            "--logdir", logdir, "--state-file", Path.Combine(_temp.FullName, "state.json"), "--watch", "--poll-seconds", "0.1", "--connect-timeout", "5"]);
         var stdout = upload.StandardOutput.ReadToEndAsync();
         var errors = new StringBuilder();
         var reading = Task.Run(async () =>
@@ -72,10 +71,7 @@ public sealed class UploadOutageTests(IngestFixture ingest) : IClassFixture<Inge
         finally
         {
             writer.Dispose();
-            using (var kill = Process.Start("kill", ["-INT", upload.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill!.WaitForExitAsync();
-            }
+            await ProcessRunner.SignalAsync(upload.Id, "INT");
 
             await upload.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
             await reading;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Metrics.Bench.Soak;
+namespace Metrics.LocalStack;
 
 /// <summary>Resident memory of a process, from Linux's /proc.</summary>
 public static class ProcessMemory

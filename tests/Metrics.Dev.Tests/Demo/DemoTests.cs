@@ -1,15 +1,14 @@
-using Metrics.Client.Tests.Support;
 using Metrics.TensorBoard;
 
-namespace Metrics.Client.Tests;
+namespace Metrics.Dev.Tests.Demo;
 
 public sealed class DemoTests(IngestFixture ingest) : IClassFixture<IngestFixture>
 {
     [Fact]
     public async Task Demo_ShortRunAgainstRealIngest_StoresEveryKindOfSummary()
     {
-        var (exitCode, output, error) = await CliProcess.RunAsync(
-            "demo", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--steps", "20");
+        var (exitCode, output, error) = await ProcessRunner.RunDotnetAsync(
+            ServiceBinaries.DevTool, ["demo", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--steps", "20"]);
 
         Assert.True(exitCode == 0, output + error);
         var runs = await ingest.Stored.RunsAsync();

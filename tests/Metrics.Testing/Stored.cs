@@ -1,9 +1,10 @@
 using Metrics.Contracts.TensorBoard;
 using Npgsql;
+using Xunit;
 
-namespace Metrics.Client.Tests.Support;
+namespace Metrics.Testing;
 
-/// <summary>What PostgreSQL holds for a run, read with plain SQL (the tests' ground truth).</summary>
+/// <summary>What PostgreSQL holds for a run of project "test" (<see cref="IngestFixture"/>), read with plain SQL (the tests' ground truth).</summary>
 public sealed class Stored(NpgsqlDataSource dataSource)
 {
     public sealed record Series(string Tag, string PluginName, byte[] PluginContent, short DataClass);

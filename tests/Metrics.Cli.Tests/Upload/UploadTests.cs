@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Metrics.Client.Tests.Support;
 using Metrics.Contracts.TensorBoard;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 
-namespace Metrics.Client.Tests;
+namespace Metrics.Cli.Tests.Upload;
 
 public sealed class UploadTests(IngestFixture ingest) : IClassFixture<IngestFixture>
 {
@@ -47,7 +46,7 @@ public sealed class UploadTests(IngestFixture ingest) : IClassFixture<IngestFixt
         }
 
         var state = TempFile();
-        using (var first = CliProcess.Start("upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--logdir", logdir, "--state-file", state))
+        using (var first = ProcessRunner.StartDotnet(ServiceBinaries.Cli, ["upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--logdir", logdir, "--state-file", state]))
         {
             using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             await Eventually.TrueAsync(() => File.Exists(state) || first.HasExited, TimeSpan.FromMinutes(2), () => "the first upload to write its state file");
@@ -68,8 +67,11 @@ public sealed class UploadTests(IngestFixture ingest) : IClassFixture<IngestFixt
         }
     }
 
-    private Task<(int ExitCode, string Output, string Error)> UploadAsync(string logdir, string state) =>
-        CliProcess.RunAsync("upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--logdir", logdir, "--state-file", state);
+    private async Task<(int ExitCode, string Output, string Error)> UploadAsync(string logdir, string state)
+    {
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Cli, ["upload", "--server", ingest.Server.Url.ToString(), "--token", ingest.Token, "--project", IngestFixture.Project, "--logdir", logdir, "--state-file", state]);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
+    }
 
     private static string TempFile() => Path.Combine(Path.GetTempPath(), "metrics-upload-test-" + Guid.NewGuid().ToString("N"));
 

@@ -2,11 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Metrics.Cli.Tests.Support;
 using Metrics.Storage;
-using Metrics.Storage.Local;
 
-namespace Metrics.Cli.Tests.Demo;
+namespace Metrics.Dev.Tests.Demo;
 
 /// <summary>`metrics demo` as a real process against the real ingest and query services, checked through the REST API.</summary>
 public sealed class DemoCommandTests(ServicesFixture services) : IClassFixture<ServicesFixture>
@@ -48,10 +46,11 @@ public sealed class DemoCommandTests(ServicesFixture services) : IClassFixture<S
     [Fact]
     public async Task Demo_ServerNotListening_ReportsItAndGivesUpAfterConnectTimeout()
     {
-        var url = "http://127.0.0.1:" + LocalPostgres.FreePort().ToString(CultureInfo.InvariantCulture);
+        using var refusing = LoopbackPorts.Refusing();
+        var url = "http://127.0.0.1:" + refusing.Port.ToString(CultureInfo.InvariantCulture);
         var clock = Stopwatch.StartNew();
 
-        var result = await ProcessRunner.RunAsync(ProcessRunner.DevDll, ["demo", "--server", url, "--token", services.WriteToken, "--steps", "5", "--connect-timeout", "3"], timeout: TimeSpan.FromSeconds(60));
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool, ["demo", "--server", url, "--token", services.WriteToken, "--steps", "5", "--connect-timeout", "3"], timeout: TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 1, result.StandardOutput + result.StandardError);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
@@ -60,7 +59,7 @@ public sealed class DemoCommandTests(ServicesFixture services) : IClassFixture<S
     }
 
     private Task<ProcessResult> DemoAsync(string token, string project, string steps) =>
-        ProcessRunner.RunAsync(ProcessRunner.DevDll, ["demo", "--server", services.IngestUrl, "--token", token, "--project", project, "--steps", steps]);
+        ProcessRunner.RunDotnetAsync(ServiceBinaries.DevTool, ["demo", "--server", services.IngestUrl, "--token", token, "--project", project, "--steps", steps]);
 
     private async Task<JsonDocument> GetAsync(string token, string path)
     {

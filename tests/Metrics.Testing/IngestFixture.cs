@@ -1,9 +1,8 @@
 using Metrics.Storage;
-using Metrics.Testing;
 
-namespace Metrics.Client.Tests.Support;
+namespace Metrics.Testing;
 
-/// <summary>A fresh migrated database, a write token of project "test", and the ingest service on it.</summary>
+/// <summary>A fresh migrated database, a write token of project "test", and the ingest service on it (a real process).</summary>
 public sealed class IngestFixture : DatabaseFixture
 {
     public const string Project = "test";
@@ -30,15 +29,6 @@ public sealed class IngestFixture : DatabaseFixture
         var tokens = new TokenStore(DataSource, Microsoft.Extensions.Options.Options.Create(new TokenOptions { Pepper = Pepper }), TimeProvider.System);
         return await tokens.CreateAsync(project, scope, "client tests", null, CancellationToken.None);
     }
-
-    public SummaryWriterOptions Options(string run, string? writerId = null, string? journal = null) => new()
-    {
-        Server = Server.Url,
-        Token = Token,
-        RunName = run,
-        WriterId = writerId,
-        JournalDirectory = journal ?? Path.Combine(Path.GetTempPath(), "metrics-client-tests-journal"),
-    };
 
     public override async Task DisposeAsync()
     {

@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Metrics.Storage.Local;
+namespace Metrics.LocalStack;
 
 /// <summary>
 /// A private PostgreSQL cluster in a folder of our own, for `metrics up`, benchmarks and tests.
@@ -42,9 +39,14 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// already running there is reused. <paramref name="durable"/> false turns off fsync for tests.
     /// As root, when the `postgres` user cannot reach <paramref name="dataDir"/> (a clone in root's
     /// mode-700 home), the cluster lives in <see cref="RelocatedFolder"/> instead; <see cref="DataDir"/>
-    /// says where it is.
+    /// says where it is. Without <paramref name="port"/>, a port that turns out to be taken when the
+    /// server binds it is replaced by another (PostgreSQL cannot bind port 0 and report it).
     /// </summary>
-    public static async Task<LocalPostgres> StartAsync(string dataDir, int? port, bool durable, TextWriter? log, CancellationToken cancellationToken)
+    public static Task<LocalPostgres> StartAsync(string dataDir, int? port, bool durable, TextWriter? log, CancellationToken cancellationToken) =>
+        StartAsync(dataDir, port, durable, log, candidatePorts: null, cancellationToken);
+
+    /// <summary><see cref="StartAsync(string, int?, bool, TextWriter?, CancellationToken)"/> trying <paramref name="candidatePorts"/> first (tests).</summary>
+    internal static async Task<LocalPostgres> StartAsync(string dataDir, int? port, bool durable, TextWriter? log, IEnumerable<int>? candidatePorts, CancellationToken cancellationToken)
     {
         var binDir = await FindOrInstallBinariesAsync(log, cancellationToken);
         var asPostgres = Environment.UserName == "root" || Environment.IsPrivilegedProcess;
@@ -70,23 +72,60 @@ public sealed class LocalPostgres : IAsyncDisposable
             return new LocalPostgres(dataDir, running, binDir, asPostgres);
         }
 
-        var chosen = port ?? FreePort();
-        await File.WriteAllTextAsync(portFile, chosen.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        async Task<int> StartOnAsync(int chosen)
+        {
+            await File.WriteAllTextAsync(portFile, chosen.ToString(CultureInfo.InvariantCulture), cancellationToken);
 
-        // TCP on loopback only: no Unix socket, whose path would break on spaces and on the
-        // 107-byte limit of a deep clone.
-        var settings = string.Join(' ',
-            $"-p {chosen}",
-            "-c listen_addresses=127.0.0.1",
-            "-c unix_socket_directories=''",
-            "-c max_connections=300",
-            "-c shared_buffers=256MB",
-            "-c max_wal_size=4GB",
-            durable ? "-c fsync=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-        await RunPgAsync(binDir, asPostgres, "pg_ctl",
-            ["-D", pgData, "-o", settings, "-l", Path.Combine(dataDir, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
-        return new LocalPostgres(dataDir, chosen, binDir, asPostgres);
+            // TCP on loopback only: no Unix socket, whose path would break on spaces and on the
+            // 107-byte limit of a deep clone.
+            var settings = string.Join(' ',
+                $"-p {chosen}",
+                "-c listen_addresses=127.0.0.1",
+                "-c unix_socket_directories=''",
+                "-c max_connections=300",
+                "-c shared_buffers=256MB",
+                "-c max_wal_size=4GB",
+                durable ? "-c fsync=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            var serverLog = Path.Combine(dataDir, "postgres.log");
+            var logged = File.Exists(serverLog) ? new FileInfo(serverLog).Length : 0;
+            try
+            {
+                await RunPgAsync(binDir, asPostgres, "pg_ctl", ["-D", pgData, "-o", settings, "-l", serverLog, "-w", "-t", "60", "start"], cancellationToken);
+            }
+            catch (InvalidOperationException e) when (port is null && CouldNotBind(serverLog, logged))
+            {
+                throw new PortTakenException(chosen, e);
+            }
+
+            return chosen;
+        }
+
+        var started = port is { } explicitPort
+            ? await StartOnAsync(explicitPort)
+            : await LoopbackPorts.BindAsync(StartOnAsync, e => e is PortTakenException, candidatePorts);
+        return new LocalPostgres(dataDir, started, binDir, asPostgres);
     }
+
+    /// <summary>Whether the server log, after <paramref name="offset"/>, says the port was taken.</summary>
+    private static bool CouldNotBind(string serverLog, long offset)
+    {
+        try
+        {
+            using var stream = new FileStream(serverLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+            var added = new StreamReader(stream).ReadToEnd();
+            return added.Contains("could not bind", StringComparison.OrdinalIgnoreCase)
+                || added.Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The postmaster could not bind its port (another program has it).</summary>
+    private sealed class PortTakenException(int port, Exception inner)
+        : InvalidOperationException($"port {port.ToString(CultureInfo.InvariantCulture)} is taken", inner);
 
     /// <summary>
     /// Where a cluster asked for in <paramref name="dataDir"/> lives when the `postgres` user cannot
@@ -276,48 +315,11 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private static async Task RunAsync(string file, string[] args, Dictionary<string, string>? env, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(file)
+        // No time limit: apt-get on a slow mirror takes what it takes.
+        var result = await ProcessRunner.RunAsync(file, args, env, workingDirectory: "/", timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
+        if (result.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} failed with exit code {result.ExitCode}: {result.Output.Trim()}");
         }
-
-        foreach (var (key, value) in env ?? [])
-        {
-            info.Environment[key] = value;
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        // pg_ctl start leaves the postmaster holding our pipes; read them without waiting for EOF.
-        var stdout = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            string output;
-            lock (stdout)
-            {
-                output = stdout.ToString();
-            }
-
-            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} failed with exit code {process.ExitCode}: {output.Trim()}");
-        }
-    }
-
-    /// <summary>A TCP port that is free on 127.0.0.1 right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Metrics.Storage.Local;
 using Metrics.Testing;
 
-namespace Metrics.Cli.Tests.Up;
+namespace Metrics.Dev.Tests.Up;
 
 /// <summary>
 /// The README's quick start as a newcomer runs it: `git clone`, then `./metrics up` from the clone
@@ -31,9 +29,8 @@ public sealed class NewcomerCloneTests : IDisposable
         var cloned = await RunAsync("git", ["clone", "--quiet", RepoPaths.Root, _clone], _scratch, TimeSpan.FromMinutes(2));
         Assert.True(cloned.ExitCode == 0, cloned.Output);
 
-        var ingestPort = LocalPostgres.FreePort();
-        var queryPort = LocalPostgres.FreePort();
-        string[] up = ["./metrics", "up", "--no-demo", "--ingest-port", Text(ingestPort), "--query-port", Text(queryPort), "--tensorboard-port", Text(LocalPostgres.FreePort())];
+        // Port 0: the services bind free ports; `up` saves them in .metrics/stack.json, where the other commands look.
+        string[] up = ["./metrics", "up", "--no-demo", "--ingest-port", "0", "--query-port", "0", "--tensorboard-port", "0"];
 
         string token;
         using (var first = await UpStack.StartAsync(_clone, up))
@@ -52,15 +49,16 @@ public sealed class NewcomerCloneTests : IDisposable
         using (var second = await UpStack.StartAsync(_clone, up))
         {
             Assert.DoesNotContain("Creating a PostgreSQL cluster", second.Output, StringComparison.Ordinal);
-            await AssertFixtureServedAsync(queryPort, token);
+            using var stack = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_clone, ".metrics", "stack.json")));
+            await AssertFixtureServedAsync(stack.RootElement.GetProperty("QueryUrl").GetString()!, token);
             await second.StopAsync();
         }
     }
 
     /// <summary>Every run and scalar of basic.expected.json, read back through the REST API.</summary>
-    private static async Task AssertFixtureServedAsync(int queryPort, string token)
+    private static async Task AssertFixtureServedAsync(string queryUrl, string token)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{queryPort}") };
+        using var http = new HttpClient { BaseAddress = new Uri(queryUrl) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var runs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v1/projects/dev/runs?limit=100", UriKind.Relative)));
         var ids = runs.RootElement.GetProperty("runs").EnumerateArray()
@@ -95,49 +93,11 @@ public sealed class NewcomerCloneTests : IDisposable
         return path;
     }
 
-    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
-
+    // A newcomer has none of the test run's settings: no METRICS_* variable reaches the child.
     private static async Task<(int ExitCode, string StandardOutput, string Output)> RunAsync(string file, string[] args, string workingDirectory, TimeSpan timeout)
     {
-        using var process = Process.Start(StartInfo(file, args, workingDirectory)) ?? throw new InvalidOperationException("could not start " + file);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish: {await stdout} {await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, $"{file} {string.Join(' ', args)}: exit {process.ExitCode}\n{await stdout}\n{await stderr}");
-    }
-
-    private static ProcessStartInfo StartInfo(string file, string[] args, string workingDirectory)
-    {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        // A newcomer has none of the test run's settings.
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("METRICS_", StringComparison.Ordinal)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-
-        return info;
+        var result = await ProcessRunner.RunAsync(file, args, workingDirectory: workingDirectory, clearMetricsEnvironment: true, timeout: timeout);
+        return (result.ExitCode, result.StandardOutput, $"{file} {string.Join(' ', args)}: exit {result.ExitCode}\n{result.StandardOutput}\n{result.StandardError}");
     }
 
     public void Dispose()
@@ -152,8 +112,7 @@ public sealed class NewcomerCloneTests : IDisposable
                 var pidFile = Path.Combine(cluster, "pgdata", "postmaster.pid");
                 if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var postmaster))
                 {
-                    using var quit = Process.Start("kill", ["-QUIT", Text(postmaster)]);
-                    quit.WaitForExit();
+                    ProcessRunner.SignalAsync(postmaster, "QUIT").GetAwaiter().GetResult();
                 }
             }
 
@@ -191,7 +150,7 @@ public sealed class NewcomerCloneTests : IDisposable
 
         public static async Task<UpStack> StartAsync(string clone, string[] args)
         {
-            var process = Process.Start(StartInfo("bash", args, clone)) ?? throw new InvalidOperationException("could not start ./metrics up");
+            var process = ProcessRunner.Start("bash", args, workingDirectory: clone, clearMetricsEnvironment: true);
             var stack = new UpStack(process);
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             void Read(string? line)
@@ -229,10 +188,7 @@ public sealed class NewcomerCloneTests : IDisposable
         /// <summary>Ctrl-C, as a person stops it: everything stops and `up` exits 0.</summary>
         public async Task StopAsync()
         {
-            using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await ProcessRunner.SignalAsync(_process.Id, "INT");
 
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
             Assert.True(_process.ExitCode == 0, $"up exited {_process.ExitCode}:\n{Output}");

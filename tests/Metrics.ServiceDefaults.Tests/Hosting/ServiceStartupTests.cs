@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Metrics.Storage.Local;
 using Metrics.Testing;
 
-namespace Metrics.Cli.Tests;
+namespace Metrics.ServiceDefaults.Tests.Hosting;
 
 /// <summary>Bad configuration stops a service at start-up with one clear line, for every service.</summary>
 public sealed class ServiceStartupTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
@@ -14,8 +13,8 @@ public sealed class ServiceStartupTests(DatabaseFixture db) : IClassFixture<Data
     {
         ["METRICS_DATABASE_URL"] = db.Url,
         ["METRICS_TOKEN_PEPPER"] = "service-test-pepper-0123456789",
-        ["METRICS_HTTP_PORT"] = LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["METRICS_GRPC_PORT"] = LocalPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["METRICS_HTTP_PORT"] = "0",
+        ["METRICS_GRPC_PORT"] = "0",
         ["METRICS_LOGDIR"] = Path.Combine(Path.GetTempPath(), "metrics-startup-" + service),
         ["METRICS_LISTEN"] = "loopback",
         ["METRICS_STARTUP_DATABASE_WAIT_SECONDS"] = "0",
@@ -23,7 +22,7 @@ public sealed class ServiceStartupTests(DatabaseFixture db) : IClassFixture<Data
 
     private static async Task AssertFailsWithOneLineAsync(string service, Dictionary<string, string> environment, string expected)
     {
-        var result = await ProcessRunner.RunAsync(ProcessRunner.ServiceDll(service), [], environment);
+        var result = await ProcessRunner.RunDotnetAsync(ServiceBinaries.Service(service), [], environment);
 
         Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.StandardError}");
         var line = Assert.Single(result.StandardError.Trim().Split('\n'));
@@ -87,32 +86,15 @@ public sealed class ServiceStartupTests(DatabaseFixture db) : IClassFixture<Data
     [MemberData(nameof(Services))]
     public async Task Start_GoodConfiguration_IsReadyAndStopsCleanlyOnSigterm(string service)
     {
-        var environment = Good(service);
-        using var process = ProcessRunner.Start(ProcessRunner.ServiceDll(service), [], environment);
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            var port = int.Parse(environment["METRICS_HTTP_PORT"], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(await Metrics.Dev.Up.HealthProbe.WaitReadyAsync(port, TimeSpan.FromSeconds(60), CancellationToken.None), "not ready");
-            using var http = new HttpClient();
-            using var live = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/live"));
-            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        await using var process = new ServiceProcess(ServiceProcessOptions.ForService(service, ServiceBinaries.Service(service), Good(service)));
 
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+        await process.StartAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        using var http = new HttpClient();
+        using var live = await http.GetAsync(new Uri(process.Endpoint("http"), "/health/live"));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, await stderr);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        // SIGTERM, and a SIGKILL (exit code 137) only if it has not stopped within 30 s.
+        await process.StopAsync(TimeSpan.FromSeconds(30));
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {process.Tail}");
     }
 }
