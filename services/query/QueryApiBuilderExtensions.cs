@@ -10,7 +10,9 @@ using Metrics.Storage.Commits;
 namespace Metrics.Query;
 
 /// <summary>Registers what the query API needs: options, JSON conventions, auth, rate limits, readers, OpenAPI.</summary>
-internal static class QueryApiBuilderExtensions
+// Public (in a service, an exe) only so bench/Metrics.Bench can host the query service in its own
+// process wired exactly as Program.cs wires it (Query/QueryServiceHost.cs); see docs/architecture.md.
+public static class QueryApiBuilderExtensions
 {
     public static WebApplicationBuilder AddQueryApi(this WebApplicationBuilder builder)
     {

@@ -16,7 +16,9 @@ namespace Metrics.Query;
 /// DESIGN.md, one Map line per feature folder. GET /runs/{runId}/logdir.tar.gz belongs to the
 /// exporter: it adds Logdir/LogdirApi.cs with MapLogdirApi(this RouteGroupBuilder) and one line here.
 /// </summary>
-internal static class QueryApiEndpointExtensions
+// Public (in a service, an exe) only so bench/Metrics.Bench can host the query service in its own
+// process wired exactly as Program.cs wires it (Query/QueryServiceHost.cs); see docs/architecture.md.
+public static class QueryApiEndpointExtensions
 {
     public const string Prefix = "/api/v1";
 

@@ -21,7 +21,7 @@ namespace Metrics.Client;
 /// <para>All members are thread-safe. Dispose with <c>await using</c>: it waits for the server's
 /// acknowledgements up to <see cref="SummaryWriterOptions.DisposeTimeout"/>.</para>
 /// </summary>
-public sealed class SummaryWriter : IAsyncDisposable
+public sealed partial class SummaryWriter : IAsyncDisposable
 {
     private readonly TimeProvider _time;
     private readonly Lock _hparamsLock = new();

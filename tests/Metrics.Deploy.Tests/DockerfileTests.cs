@@ -32,7 +32,7 @@ public sealed class DockerfileTests
     [InlineData("query", "\"Metrics.Query.dll\"", "\"Metrics.QueryService.dll\"", "ENTRYPOINT must run [\"dotnet\", \"Metrics.Query.dll\"]")]
     [InlineData("ingest", "EXPOSE 8081 50051", "EXPOSE 8081", "EXPOSE 8081 differs from the ports ingest listens on")]
     [InlineData("exporter", "COPY src/Metrics.Storage/Metrics.Storage.csproj src/Metrics.Storage/\n", "", "src/Metrics.Storage/Metrics.Storage.csproj (referenced by services/exporter/Metrics.Exporter.csproj) is not copied before `dotnet restore`")]
-    [InlineData("cli", "COPY bench/Metrics.Bench/ bench/Metrics.Bench/\n", "", "bench/Metrics.Bench/ (referenced by src/Metrics.Cli/Metrics.Cli.csproj) is not copied before `dotnet publish`")]
+    [InlineData("cli", "COPY src/Metrics.Client/Metrics.Client.csproj src/Metrics.Client/\n", "", "src/Metrics.Client/Metrics.Client.csproj (referenced by src/Metrics.Cli/Metrics.Cli.csproj) is not copied before `dotnet restore`")]
     [InlineData("ingest", "COPY proto/ proto/\n", "", "compiles proto/, which is not copied")]
     [InlineData("query", "\"metrics-healthcheck\", \"8080\"", "\"metrics-healthcheck\", \"8081\"", "HEALTHCHECK checks port 8081, but query's HTTP port is 8080")]
     [InlineData("exporter", "METRICS_LOGDIR=/logdir", "METRICS_LOG_DIR=/logdir", "ENV METRICS_LOG_DIR is not a setting of exporter")]

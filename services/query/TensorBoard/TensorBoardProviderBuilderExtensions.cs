@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 namespace Metrics.Query.TensorBoard;
 
 /// <summary>Registers TensorBoard's data-provider service and its own port, when METRICS_TENSORBOARD_PORT is set.</summary>
-internal static class TensorBoardProviderBuilderExtensions
+// Public (in a service, an exe) only so bench/Metrics.Bench can host the query service in its own
+// process wired exactly as Program.cs wires it (Query/QueryServiceHost.cs); see docs/architecture.md.
+public static class TensorBoardProviderBuilderExtensions
 {
     public static WebApplicationBuilder AddTensorBoardProvider(this WebApplicationBuilder builder)
     {

@@ -7,7 +7,9 @@ namespace Metrics.Query.TensorBoard;
 /// Maps tensorboard.data.TensorBoardDataProvider when its port is configured, reachable on that
 /// port only; every other endpoint answers 404 there.
 /// </summary>
-internal static partial class TensorBoardProviderEndpointExtensions
+// Public (in a service, an exe) only so bench/Metrics.Bench can host the query service in its own
+// process wired exactly as Program.cs wires it (Query/QueryServiceHost.cs); see docs/architecture.md.
+public static partial class TensorBoardProviderEndpointExtensions
 {
     public static WebApplication MapTensorBoardProvider(this WebApplication app)
     {

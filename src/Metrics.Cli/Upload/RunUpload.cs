@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Metrics.Cli.Console;
 using Metrics.Client;
-using Metrics.Client.Internal;
 using Metrics.TensorBoard;
 using Microsoft.Extensions.Logging.Abstractions;
 using DataClass = Metrics.Contracts.TensorBoard.DataClass;
@@ -31,7 +30,6 @@ internal sealed class RunUpload : IAsyncDisposable
     private readonly RunPosition? _saved;
     private readonly long _pointsBefore;
     private SummaryWriter? _writer;
-    private OnlineSink? _sink;
     private long _points;
     private long _unsaved;
     private long _bytesCounted;
@@ -142,9 +140,9 @@ internal sealed class RunUpload : IAsyncDisposable
 
     // The writer (and so the run on the server) only exists once the run has something to send:
     // a run whose files hold nothing readable creates no empty run.
-    private OnlineSink Sink()
+    private SummaryWriter Writer()
     {
-        if (_sink is null)
+        if (_writer is null)
         {
             _writer = new SummaryWriter(new SummaryWriterOptions
             {
@@ -160,11 +158,10 @@ internal sealed class RunUpload : IAsyncDisposable
                 // The command reports connection trouble itself (ConnectionWatch), once for all runs.
                 LoggerFactory = NullLoggerFactory.Instance,
             });
-            _sink = (OnlineSink)_writer.Sink;
             _watch.Add(_writer);
         }
 
-        return _sink;
+        return _writer;
     }
 
     private void ReportProblems()
@@ -180,11 +177,12 @@ internal sealed class RunUpload : IAsyncDisposable
 
     private void Send(in RunItem item)
     {
-        var sink = Sink();
+        var writer = Writer();
         switch (item.Kind)
         {
             case RunItemKind.Restart:
-                sink.MarkRestart(item.Step, item.WallTime);
+                // Online, a restart carries no wall time: only its step reaches the server.
+                writer.MarkRestart(item.Step);
                 return;
             case RunItemKind.TagsPurge:
                 // Files without file_version only; later points of those steps replace the earlier ones.
@@ -195,13 +193,11 @@ internal sealed class RunUpload : IAsyncDisposable
         switch (point.DataClass)
         {
             case DataClass.Scalar:
-                sink.AddScalar(point.Tag, point.Step, point.WallTime, point.Scalar, point.Metadata);
+                writer.AddEventScalar(point.Tag, point.Scalar, point.Step, point.WallTime, point.Metadata);
                 break;
             case DataClass.Tensor:
-                sink.AddTensor(point.Tag, point.Step, point.WallTime, point.Tensor, point.Metadata);
-                break;
             case DataClass.BlobSequence:
-                sink.AddBlobs(point.Tag, point.Step, point.WallTime, point.Blobs, point.Tensor, point.Metadata);
+                writer.AddEventTensor(point.Tag, point.Tensor, point.Step, point.WallTime, point.Metadata);
                 break;
             default:
                 // TensorBoard's data provider does not show values of unknown plugins either.

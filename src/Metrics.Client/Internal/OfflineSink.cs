@@ -39,6 +39,12 @@ internal sealed class OfflineSink : SummarySink
         Interlocked.Increment(ref _points);
     }
 
+    public override void AddScalar(string tag, long step, double wallTime, double value, SummaryMetadata metadata)
+    {
+        _writer.WriteScalar(tag, step, (float)value, wallTime, metadata);
+        Interlocked.Increment(ref _points);
+    }
+
     public override void AddTensor(string tag, long step, double wallTime, TensorProto tensor, SummaryMetadata metadata)
     {
         _writer.WriteTensor(tag, step, wallTime, tensor, metadata);

@@ -224,14 +224,13 @@ internal sealed partial class OnlineSink : SummarySink, IDisposable
         ThrowIfFaulted();
     }
 
-    /// <summary>For the uploader: a scalar with the metadata the event file gave its tag.</summary>
-    public void AddScalar(string tag, long step, double wallTime, double scalar, SummaryMetadata metadata)
+    public override void AddScalar(string tag, long step, double wallTime, double value, SummaryMetadata metadata)
     {
         lock (_lock)
         {
             ThrowIfUnusable();
             EnsureTag(tag, metadata);
-            _buffer.AddScalar(tag, step, wallTime, scalar);
+            _buffer.AddScalar(tag, step, wallTime, value);
             _pointsAdded++;
             AfterAdd();
         }

@@ -10,6 +10,9 @@ internal abstract class SummarySink
 
     public abstract void AddScalar(string tag, long step, double wallTime, double value);
 
+    /// <summary>A scalar with the metadata an event file gave its tag (display name, description, plugin content).</summary>
+    public abstract void AddScalar(string tag, long step, double wallTime, double value, SummaryMetadata metadata);
+
     public abstract void AddTensor(string tag, long step, double wallTime, TensorProto tensor, SummaryMetadata metadata);
 
     /// <summary>A blob-sequence point: <paramref name="blobs"/> as the server stores them, <paramref name="tensor"/> as an event file holds them.</summary>

@@ -5,7 +5,7 @@ namespace Metrics.Deploy.Tests.Support;
 /// <summary>The repository under test, or a scratch copy of its deployment files to break on purpose.</summary>
 internal sealed class DeployRepository : IDisposable
 {
-    private static readonly string[] DeploymentFiles = ["deploy", "docker-compose.yml", ".env.example", ".dockerignore", "services", "src", "bench", "proto", "global.json", "Directory.Build.props", "Directory.Packages.props", ".editorconfig"];
+    private static readonly string[] DeploymentFiles = ["deploy", "docker-compose.yml", ".env.example", ".dockerignore", "services", "src", "proto", "global.json", "Directory.Build.props", "Directory.Packages.props", ".editorconfig"];
 
     private DeployRepository(string root, bool scratch)
     {
