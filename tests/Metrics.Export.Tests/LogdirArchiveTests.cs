@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using Metrics.Export;
 using Metrics.Export.Tests.Support;
 using Metrics.Testing;
@@ -22,7 +20,7 @@ public sealed class LogdirArchiveTests(DatabaseFixture database) : IClassFixture
         await new LogdirArchive(database.DataSource).WriteProjectAsync("archive-basic", archive, CancellationToken.None);
 
         archive.Position = 0;
-        var entries = await ExtractAsync(archive, Path.Combine(_root.FullName, "archive-basic"));
+        var entries = await ArchiveExtract.ExtractAsync(archive, Path.Combine(_root.FullName, "archive-basic"));
         Assert.Equal(3, entries.Count);
         Assert.Contains(entries, e => e.StartsWith("nested/deep/events.out.tfevents.", StringComparison.Ordinal));
         await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "archive-basic");
@@ -40,7 +38,7 @@ public sealed class LogdirArchiveTests(DatabaseFixture database) : IClassFixture
         Assert.True(await new LogdirArchive(database.DataSource).WriteRunAsync(runId, archive, CancellationToken.None));
 
         archive.Position = 0;
-        await ExtractAsync(archive, Path.Combine(_root.FullName, "archive-hparams"));
+        await ArchiveExtract.ExtractAsync(archive, Path.Combine(_root.FullName, "archive-hparams"));
         ExportAssert.HParamsShown(Path.Combine(_root.FullName, "archive-hparams"), "sweep/lr-0.01", firstStep: 0);
     }
 
@@ -60,21 +58,5 @@ public sealed class LogdirArchiveTests(DatabaseFixture database) : IClassFixture
         using var archive = new MemoryStream();
 
         await Assert.ThrowsAsync<UnsafeLogdirPathException>(() => new LogdirArchive(database.DataSource).WriteRunAsync(runId, archive, CancellationToken.None));
-    }
-
-    // What `metrics export` does with each archive: every entry through the path rule.
-    private static async Task<List<string>> ExtractAsync(Stream archive, string output)
-    {
-        var names = new List<string>();
-        await using var gzip = new GZipStream(archive, CompressionMode.Decompress);
-        await using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync() is { } entry)
-        {
-            var path = LogdirPaths.ArchiveEntryPath(output, entry.Name, create: true);
-            await entry.ExtractToFileAsync(path, overwrite: false);
-            names.Add(entry.Name);
-        }
-
-        return names;
     }
 }

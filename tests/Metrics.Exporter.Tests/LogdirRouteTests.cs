@@ -1,8 +1,5 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
-using Metrics.Export;
 using Metrics.Export.Tests.Support;
 using Metrics.Exporter.Tests.Support;
 using Metrics.Storage;
@@ -59,24 +56,8 @@ public sealed class LogdirRouteTests(DatabaseFixture database) : IClassFixture<D
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/gzip", response.Content.Headers.ContentType?.MediaType);
-        var entries = await ExtractAsync(await response.Content.ReadAsStreamAsync(), Path.Combine(_root.FullName, "route"));
+        var entries = await ArchiveExtract.ExtractAsync(await response.Content.ReadAsStreamAsync(), Path.Combine(_root.FullName, "route"));
         Assert.StartsWith("mnist/lr-0.1/train/events.out.tfevents.", Assert.Single(entries), StringComparison.Ordinal);
         await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "route");
-    }
-
-    // What `metrics export` does with each archive: every entry through the path rule.
-    private static async Task<List<string>> ExtractAsync(Stream archive, string output)
-    {
-        var names = new List<string>();
-        await using var gzip = new GZipStream(archive, CompressionMode.Decompress);
-        await using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync() is { } entry)
-        {
-            var path = LogdirPaths.ArchiveEntryPath(output, entry.Name, create: true);
-            await entry.ExtractToFileAsync(path, overwrite: false);
-            names.Add(entry.Name);
-        }
-
-        return names;
     }
 }

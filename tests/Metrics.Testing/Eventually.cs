@@ -20,33 +20,21 @@ public static class Eventually
 
     /// <summary>Polls until <paramref name="probe"/> returns a value (not null) and returns it.</summary>
     public static async Task<T> ValueAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, Func<string> describe, CancellationToken cancellationToken = default)
-        where T : struct
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds:0.#} s waiting for {describe()}");
-            }
-
-            await Task.Delay(PollInterval, cancellationToken);
-        }
-    }
+        where T : struct =>
+        await PollAsync(async () => await probe() is { } value ? (true, value) : (false, default), timeout, describe, cancellationToken);
 
     /// <summary>Polls until <paramref name="probe"/> returns an object (not null) and returns it.</summary>
     public static async Task<T> ObjectAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, Func<string> describe, CancellationToken cancellationToken = default)
-        where T : class
+        where T : class =>
+        await PollAsync(async () => await probe() is { } value ? (true, value) : (false, null!), timeout, describe, cancellationToken);
+
+    private static async Task<T> PollAsync<T>(Func<Task<(bool Done, T Value)>> probe, TimeSpan timeout, Func<string> describe, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (await probe() is { } value)
+            var (done, value) = await probe();
+            if (done)
             {
                 return value;
             }

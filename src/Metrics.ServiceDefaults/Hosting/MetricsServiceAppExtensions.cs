@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Metrics.Storage;
-using Metrics.Storage.Commits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;

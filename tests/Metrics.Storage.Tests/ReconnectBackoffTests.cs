@@ -1,9 +1,8 @@
-using Metrics.Storage.Commits;
 using Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
 
-namespace Metrics.Storage.Tests.Commits;
+namespace Metrics.Storage.Tests;
 
 public sealed class ReconnectBackoffTests
 {

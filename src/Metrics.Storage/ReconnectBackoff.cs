@@ -1,7 +1,7 @@
 using Polly;
 using Polly.Retry;
 
-namespace Metrics.Storage.Commits;
+namespace Metrics.Storage;
 
 /// <summary>
 /// The services' one back-off for getting the database back (the commit feed's LISTEN connection,
