@@ -20,6 +20,9 @@ missing=()
 "$python" -c 'import setuptools' 2>/dev/null || missing+=(python3-setuptools)
 "$python" -c 'import wheel' 2>/dev/null || missing+=(python3-wheel)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+# protoc's well-known types (google/protobuf/struct.proto, imported by the hparams proto) come
+# with libprotobuf-dev, which protobuf-compiler only recommends.
+[ -f /usr/include/google/protobuf/struct.proto ] || missing+=(libprotobuf-dev)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing ${missing[*]}..."

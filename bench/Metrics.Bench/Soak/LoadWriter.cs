@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Metrics.Contracts.V1;
+using Polly;
+using Polly.Retry;
 
 namespace Metrics.Bench.Soak;
 
@@ -56,45 +58,64 @@ public sealed class LoadWriter(LoadSeries series, Metrics.Contracts.V1.Ingest.In
     {
         var attempt = 0;
         var connected = false;
-        while (!abort.IsCancellationRequested)
+
+        // Reconnects back off as the SDK's do: jittered, 50 ms doubling to 1 s, counted from the last
+        // connection that got as far as Resume. A stream that ended with batches unacknowledged
+        // (false) is retried like a transport failure.
+        var reconnect = new ResiliencePipelineBuilder<bool>()
+            .AddRetry(new RetryStrategyOptions<bool>
+            {
+                ShouldHandle = new PredicateBuilder<bool>()
+                    .HandleResult(false)
+                    .Handle<Exception>(e => !abort.IsCancellationRequested && IsTransient(e)),
+                MaxRetryAttempts = int.MaxValue,
+                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(
+                    Math.Min(1000, 50 << Math.Min(attempt++, 5)) * (0.5 + Random.Shared.NextDouble() / 2))),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is { } e)
+                    {
+                        CountFailure(e);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+        try
         {
-            try
-            {
-                if (connected)
+            await reconnect.ExecuteAsync(
+                async token =>
                 {
-                    Interlocked.Increment(ref _reconnects);
-                }
+                    if (connected)
+                    {
+                        Interlocked.Increment(ref _reconnects);
+                    }
 
-                connected = true;
-                if (await StreamOnceAsync(() => attempt = 0, stopGenerating, abort))
-                {
-                    return;
-                }
-            }
-            catch (RpcException e) when (IsPermanent(e.StatusCode))
-            {
-                Fault = e.StatusCode + ": " + e.Status.Detail;
-                return;
-            }
-            catch (Exception e) when (!abort.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or OperationCanceledException or InvalidOperationException)
-            {
-                var code = e is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
-                lock (_failures)
-                {
-                    _failures[code] = _failures.GetValueOrDefault(code) + 1;
-                }
-            }
+                    connected = true;
+                    return await StreamOnceAsync(() => attempt = 0, stopGenerating, token);
+                },
+                abort);
+        }
+        catch (RpcException e) when (IsPermanent(e.StatusCode))
+        {
+            Fault = e.StatusCode + ": " + e.Status.Detail;
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Aborted: give up at once, as before.
+        }
+    }
 
-            // Back off before reconnecting (jittered, 50 ms doubling to 1 s), as the SDK does.
-            var delay = Math.Min(1000, 50 << Math.Min(attempt++, 5)) * (0.5 + Random.Shared.NextDouble() / 2);
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(delay), abort);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    private static bool IsTransient(Exception e) =>
+        e is RpcException { StatusCode: var code } ? !IsPermanent(code) : e is IOException or HttpRequestException or OperationCanceledException or InvalidOperationException;
+
+    private void CountFailure(Exception e)
+    {
+        var code = e is RpcException rpc ? rpc.StatusCode : StatusCode.Unavailable;
+        lock (_failures)
+        {
+            _failures[code] = _failures.GetValueOrDefault(code) + 1;
         }
     }
 
