@@ -49,15 +49,16 @@ public static class ScalarChunkCompactor
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         var candidates = await CandidatesAsync(dataSource, legacyOnly: false, cancellationToken);
-        return await CompactSeriesAsync(dataSource, candidates, cancellationToken);
+        return await CompactSeriesAsync(dataSource, candidates, null, cancellationToken);
     }
 
     /// <summary>
     /// Converts every legacy scalar_points row into chunks (merged with the small chunks around
     /// them), pass after pass until the table is empty; <paramref name="progress"/> hears after each
-    /// pass how many rows were converted in all and how many are left. Ingest may keep writing meanwhile.
+    /// transaction how many rows were converted so far. Ingest may keep writing meanwhile (it writes
+    /// chunks only, so the table only shrinks). Returns the rows converted.
     /// </summary>
-    public static async Task<long> ConvertLegacyAsync(NpgsqlDataSource dataSource, Action<long, long>? progress, CancellationToken cancellationToken)
+    public static async Task<long> ConvertLegacyAsync(NpgsqlDataSource dataSource, Action<long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         long converted = 0;
@@ -66,22 +67,23 @@ public static class ScalarChunkCompactor
             var candidates = await CandidatesAsync(dataSource, legacyOnly: true, cancellationToken);
             if (candidates.Count == 0)
             {
-                progress?.Invoke(converted, 0);
                 return converted;
             }
 
-            var pass = await CompactSeriesAsync(dataSource, candidates, cancellationToken);
-            converted += pass.LegacyRows;
-            await using var left = dataSource.CreateCommand("SELECT count(*) FROM scalar_points");
-            progress?.Invoke(converted, (long)(await left.ExecuteScalarAsync(cancellationToken))!);
+            var pass = await CompactSeriesAsync(dataSource, candidates, rows =>
+            {
+                converted += rows;
+                progress?.Invoke(converted);
+            }, cancellationToken);
             if (pass.Rows == 0)
             {
+                // Only series busy with commits were left: let them finish.
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
             }
         }
     }
 
-    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<long> candidates, CancellationToken cancellationToken)
+    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<long> candidates, Action<int>? legacyConverted, CancellationToken cancellationToken)
     {
         var pass = default(CompactionPass);
         foreach (var seriesId in candidates)
@@ -97,6 +99,7 @@ public static class ScalarChunkCompactor
                 }
 
                 pass = pass with { Rows = pass.Rows + done.Rows, LegacyRows = pass.LegacyRows + done.LegacyRows, Chunks = pass.Chunks + done.Chunks };
+                legacyConverted?.Invoke(done.LegacyRows);
                 from = done.NextFrom;
             }
         }
@@ -138,13 +141,9 @@ public static class ScalarChunkCompactor
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM series WHERE series_id = $1 FOR UPDATE SKIP LOCKED", connection))
+        if (!await LockAsync(connection, seriesId, cancellationToken))
         {
-            lockRow.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
-            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                return null;
-            }
+            return null;
         }
 
         var rows = await ReadRowsAsync(connection, seriesId, fromStep, cancellationToken);
@@ -184,6 +183,22 @@ public static class ScalarChunkCompactor
         await ScalarChunkCopy.WriteAsync(connection, chunks, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SeriesResult(chunkSteps.Count + legacySteps.Count, legacySteps.Count, chunks.Count, next);
+    }
+
+    /// <summary>
+    /// Takes the series row lock without waiting; false when a commit holds it. Rows of a series
+    /// that no longer exists (its run deleted by hand) are nobody's to write, so they are compacted
+    /// without a lock rather than blocking the conversion forever.
+    /// </summary>
+    private static async Task<bool> LockAsync(NpgsqlConnection connection, long seriesId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT (SELECT 1 FROM series WHERE series_id = $1 FOR UPDATE SKIP LOCKED) IS NOT NULL
+                OR NOT EXISTS (SELECT 1 FROM series WHERE series_id = $1)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>
