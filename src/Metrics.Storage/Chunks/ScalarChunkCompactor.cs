@@ -20,7 +20,7 @@ public static class ScalarChunkCompactor
     private const int MaxPointsPerTransaction = 64 * ScalarChunkCopy.TargetPoints;
 
     /// <summary>Rows one transaction reads to plan (a long series is planned window by window).</summary>
-    private const int WindowRows = 4 * MaxPointsPerTransaction;
+    private const int WindowRows = MaxPointsPerTransaction + ScalarChunkCopy.TargetPoints;
 
     /// <summary>Compacts every series until nothing is left to merge (series locked by a commit are tried again); returns the rows merged away.</summary>
     public static async Task<int> CompactAllAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -287,9 +287,12 @@ public static class ScalarChunkCompactor
         chunks.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
         chunks.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. chunkSteps] });
         batch.BatchCommands.Add(chunks);
-        var legacy = new NpgsqlBatchCommand("DELETE FROM scalar_points WHERE series_id = $1 AND step = ANY($2) RETURNING step, wall_time, value");
+        // Every legacy row between the first and the last planned one is planned (a run holding one is
+        // always merged), so a range scan of the primary key takes them; the count below checks it.
+        var legacy = new NpgsqlBatchCommand("DELETE FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 RETURNING step, wall_time, value");
         legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
-        legacy.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. legacySteps] });
+        legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? 0 : legacySteps[0] });
+        legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? -1 : legacySteps[^1] });
         batch.BatchCommands.Add(legacy);
 
         var points = new List<ScalarChunkPoint>();
