@@ -76,4 +76,40 @@ public sealed class PointWriterChunkTests(DatabaseFixture db) : IClassFixture<Da
         Assert.Equal((301L, 0L, 300L), await SeriesStatsAsync(db.DataSource, run, "loss"));
         Assert.Equal([.. Enumerable.Range(0, 300).Select(i => ((long)i, (double)i)), (300L, 9.0)], await ReadScalarsAsync(db.DataSource, run, "loss"));
     }
+
+    [Fact]
+    public async Task CommitAsync_RestartWaitingOnACompaction_DeletesTheChunksItWrote()
+    {
+        var (run, writer) = await ThousandPointsAsync("restart-after-compaction");
+        await writer.WriteAsync(new WriteBatch { RunId = run, WriterId = "w1", Seq = 2, Metadata = [Scalar("other")], Scalars = [Points("other", (0, 0))] }, _ct);
+
+        // A compaction holding the series lock: it deletes a chunk and writes its replacement (a new row).
+        await using var compaction = await db.DataSource.OpenConnectionAsync(_ct);
+        await using var transaction = await compaction.BeginTransactionAsync(_ct);
+        await using (var command = compaction.CreateCommand())
+        {
+            command.CommandText =
+                $"""
+                SELECT 1 FROM series WHERE run_id = {run} AND tag = 'loss' FOR UPDATE;
+                WITH d AS (
+                    DELETE FROM scalar_chunks c USING series s
+                    WHERE s.series_id = c.series_id AND s.run_id = {run} AND s.tag = 'loss' AND c.first_step = 768 RETURNING c.*
+                )
+                INSERT INTO scalar_chunks SELECT * FROM d;
+                """;
+            await command.ExecuteNonQueryAsync(_ct);
+        }
+
+        // The restart's commit writes "other" only, so it meets the lock of "loss" inside the restart.
+        var restart = writer.CommitAsync([new WriteBatch { RunId = run, WriterId = "w1", Seq = 3, RestartAtStep = 700, Scalars = [Points("other", (700, 1))] }], _ct);
+        await Eventually.TrueAsync(
+            async () => await ScalarAsync(db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0,
+            TimeSpan.FromSeconds(30),
+            () => "the restart to wait for the series lock");
+        await transaction.CommitAsync(_ct);
+        await restart;
+
+        Assert.Equal([.. Enumerable.Range(0, 700).Select(i => ((long)i, (double)i))], await ReadScalarsAsync(db.DataSource, run, "loss"));
+        Assert.Equal((700L, 0L, 699L), await SeriesStatsAsync(db.DataSource, run, "loss"));
+    }
 }
