@@ -83,12 +83,12 @@ public static class ScalarChunkCompactor
         }
     }
 
-    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<long> candidates, Action<int>? legacyConverted, CancellationToken cancellationToken)
+    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<(long SeriesId, long From)> candidates, Action<int>? legacyConverted, CancellationToken cancellationToken)
     {
         var pass = default(CompactionPass);
-        foreach (var seriesId in candidates)
+        foreach (var (seriesId, first) in candidates)
         {
-            long? from = long.MinValue;
+            long? from = first;
             while (from is { } start)
             {
                 var result = await CompactSeriesOnceAsync(dataSource, seriesId, start, cancellationToken);
@@ -107,8 +107,13 @@ public static class ScalarChunkCompactor
         return pass;
     }
 
-    /// <summary>Series with two or more small chunks, and (by a skip scan of the primary key) series with legacy rows.</summary>
-    private static async Task<List<long>> CandidatesAsync(NpgsqlDataSource dataSource, bool legacyOnly, CancellationToken cancellationToken)
+    /// <summary>
+    /// Series with two or more small chunks, and (by a skip scan of the primary key) series with
+    /// legacy rows, each with the step to plan from: the first small chunk's (every row before it
+    /// is full, so a long series with a small tail is not read from its start), or the start for
+    /// legacy rows.
+    /// </summary>
+    private static async Task<List<(long SeriesId, long From)>> CandidatesAsync(NpgsqlDataSource dataSource, bool legacyOnly, CancellationToken cancellationToken)
     {
         var sql =
             $"""
@@ -118,19 +123,22 @@ public static class ScalarChunkCompactor
                 SELECT (SELECT p.series_id FROM scalar_points p WHERE p.series_id > ids.series_id ORDER BY p.series_id LIMIT 1)
                 FROM ids WHERE ids.series_id IS NOT NULL
             )
-            SELECT series_id FROM ids WHERE series_id IS NOT NULL
-            {(legacyOnly ? "" : $"UNION SELECT series_id FROM scalar_chunks WHERE point_count < {SmallPoints} GROUP BY series_id HAVING count(*) > 1")}
-            ORDER BY 1
+            SELECT series_id, min(start) FROM (
+                SELECT series_id, '-9223372036854775808'::bigint AS start FROM ids WHERE series_id IS NOT NULL
+                {(legacyOnly ? "" : $"UNION ALL SELECT series_id, min(first_step) FROM scalar_chunks WHERE point_count < {SmallPoints} GROUP BY series_id HAVING count(*) > 1")}
+            ) c
+            GROUP BY series_id
+            ORDER BY series_id
             """;
         await using var command = dataSource.CreateCommand(sql);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var ids = new List<long>();
+        var candidates = new List<(long, long)>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetInt64(0));
+            candidates.Add((reader.GetInt64(0), reader.GetInt64(1)));
         }
 
-        return ids;
+        return candidates;
     }
 
     /// <summary>
