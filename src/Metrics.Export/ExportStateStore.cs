@@ -31,23 +31,29 @@ public sealed class ExportStateStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Takes run <paramref name="runId"/> for <paramref name="owner"/>: increments its owner epoch (the
     /// fencing token; the row is created when the run has none) and returns it with the recorded
-    /// progress, read in the same statement, and the previous owner unless it released the run.
+    /// progress, read in the same transaction, and the previous owner unless it released the run.
     /// </summary>
     public async Task<ExportClaim> ClaimAsync(long runId, string owner, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        // The CTE locks the row (if any) so that the previous owner read is the one this claim replaces.
-        await using var command = dataSource.CreateCommand(
+        // One implicit transaction. The subquery locks the row before the update, so the previous
+        // owner it reads is the one this claim replaces, even with another claim racing it.
+        await using var batch = dataSource.CreateBatch();
+        var ensure = new NpgsqlBatchCommand("INSERT INTO export_state (run_id) VALUES ($1) ON CONFLICT (run_id) DO NOTHING");
+        ensure.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        var claim = new NpgsqlBatchCommand(
             """
-            WITH previous AS (SELECT owner FROM export_state WHERE run_id = $1 FOR UPDATE)
-            INSERT INTO export_state AS e (run_id, owner_epoch, owner) VALUES ($1, 1, $2)
-            ON CONFLICT (run_id) DO UPDATE SET owner_epoch = e.owner_epoch + 1, owner = excluded.owner
-            RETURNING owner_epoch, generation, file_name, byte_length, data_version, rewrite_version,
-                series_steps::text, (SELECT owner FROM previous)
+            UPDATE export_state e SET owner_epoch = e.owner_epoch + 1, owner = $2
+            FROM (SELECT owner FROM export_state WHERE run_id = $1 FOR UPDATE) previous
+            WHERE e.run_id = $1
+            RETURNING e.owner_epoch, e.generation, e.file_name, e.byte_length, e.data_version, e.rewrite_version,
+                e.series_steps::text, previous.owner
             """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+        batch.BatchCommands.Add(ensure);
+        batch.BatchCommands.Add(claim);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var steps = JsonSerializer.Deserialize<Dictionary<long, long>>(reader.GetString(6)) ?? [];
         var state = new ExportState(reader.GetInt32(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), steps);
