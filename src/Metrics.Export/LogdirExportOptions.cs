@@ -18,8 +18,9 @@ public sealed class LogdirExportOptions
     public string Owner { get; init; } = Environment.MachineName;
 
     /// <summary>
-    /// Takes an exclusive flock on a run's lock file while exporting it. False only to exercise the
-    /// owner epoch and file generations alone, as on a file system that does not honour flock across hosts.
+    /// Takes an exclusive flock on a run's lock file while exporting it. False where the file system
+    /// does not honour flock across hosts (METRICS_EXPORT_FILE_LOCKS=false): the owner epoch and new
+    /// file generations then keep each run single-writer on their own.
     /// </summary>
     public bool LockFiles { get; init; } = true;
 

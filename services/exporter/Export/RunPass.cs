@@ -21,6 +21,7 @@ internal sealed class RunPass(NpgsqlDataSource dataSource, IOptions<ExporterOpti
         Root = options.Value.LogdirRoot,
         HostName = options.Value.EffectiveReplicaId,
         Owner = options.Value.EffectiveReplicaId,
+        LockFiles = options.Value.FileLocks,
         ChunkPoints = options.Value.ChunkPoints,
         RewriteDelay = TimeSpan.FromSeconds(options.Value.RewriteDelaySeconds),
         TimeProvider = time,
