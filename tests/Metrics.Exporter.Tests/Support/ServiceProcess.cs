@@ -101,17 +101,13 @@ internal sealed class ServiceProcess : IDisposable
     /// SIGSTOP: the process freezes with its connections and open files (a long pause, a partitioned
     /// node) until <see cref="ThawAsync"/>.
     /// </summary>
-    public Task FreezeAsync() => SignalAsync("-STOP");
+    public Task FreezeAsync() => SignalAsync("STOP");
 
     /// <summary>SIGCONT: the frozen process runs on, unaware of what happened meanwhile.</summary>
-    public Task ThawAsync() => SignalAsync("-CONT");
+    public Task ThawAsync() => SignalAsync("CONT");
 
-    private async Task SignalAsync(string signal)
-    {
-        var pid = _process.ProcessId ?? throw new InvalidOperationException("the process is not running; output:\n" + Output);
-        var result = await ProcessRunner.RunAsync("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout: TimeSpan.FromSeconds(30));
-        Assert.True(result.ExitCode == 0, "kill " + signal + ": " + result.StandardError);
-    }
+    private Task SignalAsync(string signal) =>
+        ProcessRunner.SignalAsync(_process.ProcessId ?? throw new InvalidOperationException("the process is not running; output:\n" + Output), signal);
 
     /// <summary>SIGKILL: no flush, no cleanup, its connections and file locks die with it.</summary>
     public void Kill() => _process.Kill();
