@@ -31,23 +31,22 @@ public sealed class ExportStateStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Takes run <paramref name="runId"/> for <paramref name="owner"/>: increments its owner epoch (the
     /// fencing token; the row is created when the run has none) and returns it with the recorded
-    /// progress, read in the same transaction, and the previous owner unless it released the run.
+    /// progress and the owner that recorded the current file unless it released the run, read in
+    /// the same transaction.
     /// </summary>
     public async Task<ExportClaim> ClaimAsync(long runId, string owner, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        // One implicit transaction. The subquery locks the row before the update, so the previous
-        // owner it reads is the one this claim replaces, even with another claim racing it.
+        // One implicit transaction; the row lock serializes racing claims.
         await using var batch = dataSource.CreateBatch();
         var ensure = new NpgsqlBatchCommand("INSERT INTO export_state (run_id) VALUES ($1) ON CONFLICT (run_id) DO NOTHING");
         ensure.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
         var claim = new NpgsqlBatchCommand(
             """
-            UPDATE export_state e SET owner_epoch = e.owner_epoch + 1, owner = $2
-            FROM (SELECT owner FROM export_state WHERE run_id = $1 FOR UPDATE) previous
-            WHERE e.run_id = $1
-            RETURNING e.owner_epoch, e.generation, e.file_name, e.byte_length, e.data_version, e.rewrite_version,
-                e.series_steps::text, previous.owner
+            UPDATE export_state SET owner_epoch = owner_epoch + 1, owner = $2
+            WHERE run_id = $1
+            RETURNING owner_epoch, generation, file_name, byte_length, data_version, rewrite_version,
+                series_steps::text, writer
             """);
         claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
         claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
@@ -62,8 +61,8 @@ public sealed class ExportStateStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Records <paramref name="next"/> if the run is still held at <paramref name="epoch"/> and the
-    /// stored progress is still <paramref name="previous"/>. False means another exporter took the run
-    /// or moved it on: stop writing it.
+    /// stored progress is still <paramref name="previous"/>, with the holder as the file's writer.
+    /// False means another exporter took the run or moved it on: stop writing it.
     /// </summary>
     public async Task<bool> TryRecordAsync(long runId, long epoch, ExportState previous, ExportState next, CancellationToken cancellationToken)
     {
@@ -72,7 +71,7 @@ public sealed class ExportStateStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             UPDATE export_state SET generation = $2, file_name = $3, byte_length = $4, data_version = $5,
-                rewrite_version = $6, series_steps = $7, updated_at = now()
+                rewrite_version = $6, series_steps = $7, writer = owner, updated_at = now()
             WHERE run_id = $1 AND owner_epoch = $8 AND generation = $9 AND file_name = $10 AND byte_length = $11
             """);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
@@ -91,11 +90,16 @@ public sealed class ExportStateStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Marks the run released by the owner of <paramref name="epoch"/>, whose file is closed: the next
-    /// owner may append to it. False when another exporter has taken the run since.
+    /// owner may append to it (unless another owner's session wrote it: that one keeps it fenced).
+    /// False when another exporter has taken the run since.
     /// </summary>
     public async Task<bool> ReleaseAsync(long runId, long epoch, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("UPDATE export_state SET owner = NULL WHERE run_id = $1 AND owner_epoch = $2");
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE export_state SET writer = CASE WHEN writer = owner THEN NULL ELSE writer END, owner = NULL
+            WHERE run_id = $1 AND owner_epoch = $2
+            """);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;

@@ -56,7 +56,7 @@ public sealed class RunExportSession : IDisposable
     /// <summary>The owner epoch (fencing token) this session took the run at.</summary>
     public long Epoch => _epoch;
 
-    /// <summary>The owner the run was taken from without its release (null: resumed in place).</summary>
+    /// <summary>The owner whose unreleased file made this session write a new generation (null: resumed in place).</summary>
     public string? TakenFrom { get; private set; }
 
     /// <summary>
@@ -154,11 +154,11 @@ public sealed class RunExportSession : IDisposable
         var claim = await _store.ClaimAsync(Run.RunId, _options.Owner, cancellationToken);
         _epoch = claim.Epoch;
         _state = claim.State;
-        if (claim.UnreleasedOwner is { } previous && previous != _options.Owner)
+        if (claim.UnreleasedWriter is { } previous && previous != _options.Owner)
         {
-            // The previous owner lost the run without letting go (its lock connection or the primary
-            // died) and may still be writing: touch none of its files; the first pass writes a new
-            // generation, and its old file is deleted once that generation is recorded.
+            // The owner that wrote the file lost the run without letting go (its lock connection or the
+            // primary died) and may still be writing: touch none of its files; the first pass writes a
+            // new generation, and the old file is deleted once that generation is recorded.
             TakenFrom = previous;
             _fileLost = true;
             return;

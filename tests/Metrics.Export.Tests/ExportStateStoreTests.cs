@@ -11,15 +11,30 @@ public sealed class ExportStateStoreTests(DatabaseFixture database) : IClassFixt
     private readonly ExportStateStore _store = new(database.DataSource);
 
     [Fact]
-    public async Task ClaimAsync_TakenAgainWithoutRelease_IncrementsEpochAndNamesUnreleasedOwner()
+    public async Task ClaimAsync_TakenFromOwnerThatRecordedWithoutRelease_IncrementsEpochAndNamesIt()
     {
         var runId = await _ingest.RunAsync("claim", "train");
 
         var first = await _store.ClaimAsync(runId, "a", CancellationToken.None);
+        Assert.True(await _store.TryRecordAsync(runId, first.Epoch, first.State, File(1, "a"), CancellationToken.None));
         var second = await _store.ClaimAsync(runId, "b", CancellationToken.None);
 
-        Assert.Equal((1L, (string?)null, false), (first.Epoch, first.UnreleasedOwner, first.State.HasFile));
-        Assert.Equal((2L, "a"), (second.Epoch, second.UnreleasedOwner));
+        Assert.Equal((1L, (string?)null, false), (first.Epoch, first.UnreleasedWriter, first.State.HasFile));
+        Assert.Equal((2L, "a", "a.0"), (second.Epoch, second.UnreleasedWriter, second.State.FileName));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_TakerClaimsAgainBeforeRecording_StillSeesTheOtherWriter()
+    {
+        var runId = await _ingest.RunAsync("claim", "again");
+        var first = await _store.ClaimAsync(runId, "a", CancellationToken.None);
+        Assert.True(await _store.TryRecordAsync(runId, first.Epoch, first.State, File(1, "a"), CancellationToken.None));
+        await _store.ClaimAsync(runId, "b", CancellationToken.None);
+
+        // b failed before recording its new generation and opens the run again: a may still be writing.
+        var again = await _store.ClaimAsync(runId, "b", CancellationToken.None);
+
+        Assert.Equal((3L, "a"), (again.Epoch, again.UnreleasedWriter));
     }
 
     [Fact]
@@ -53,15 +68,30 @@ public sealed class ExportStateStoreTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
-    public async Task ReleaseAsync_ByCurrentOwner_NextClaimSeesNoUnreleasedOwner()
+    public async Task ReleaseAsync_ByTheWriter_NextClaimSeesNoUnreleasedWriter()
     {
         var runId = await _ingest.RunAsync("claim", "released");
         var claim = await _store.ClaimAsync(runId, "a", CancellationToken.None);
+        Assert.True(await _store.TryRecordAsync(runId, claim.Epoch, claim.State, File(1, "a"), CancellationToken.None));
 
         Assert.True(await _store.ReleaseAsync(runId, claim.Epoch, CancellationToken.None));
         var next = await _store.ClaimAsync(runId, "b", CancellationToken.None);
 
-        Assert.Equal((2L, (string?)null), (next.Epoch, next.UnreleasedOwner));
+        Assert.Equal((2L, (string?)null), (next.Epoch, next.UnreleasedWriter));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_ByOwnerThatNeverRecorded_KeepsTheOtherWriterFenced()
+    {
+        var runId = await _ingest.RunAsync("claim", "release-foreign");
+        var first = await _store.ClaimAsync(runId, "a", CancellationToken.None);
+        Assert.True(await _store.TryRecordAsync(runId, first.Epoch, first.State, File(1, "a"), CancellationToken.None));
+        var taker = await _store.ClaimAsync(runId, "b", CancellationToken.None);
+
+        Assert.True(await _store.ReleaseAsync(runId, taker.Epoch, CancellationToken.None));
+        var next = await _store.ClaimAsync(runId, "c", CancellationToken.None);
+
+        Assert.Equal("a", next.UnreleasedWriter);
     }
 
     [Fact]
@@ -69,11 +99,15 @@ public sealed class ExportStateStoreTests(DatabaseFixture database) : IClassFixt
     {
         var runId = await _ingest.RunAsync("claim", "stale-release");
         var stale = await _store.ClaimAsync(runId, "a", CancellationToken.None);
-        await _store.ClaimAsync(runId, "b", CancellationToken.None);
+        var current = await _store.ClaimAsync(runId, "b", CancellationToken.None);
+        Assert.True(await _store.TryRecordAsync(runId, current.Epoch, current.State, File(1, "b"), CancellationToken.None));
 
         Assert.False(await _store.ReleaseAsync(runId, stale.Epoch, CancellationToken.None));
         var next = await _store.ClaimAsync(runId, "c", CancellationToken.None);
 
-        Assert.Equal("b", next.UnreleasedOwner);
+        Assert.Equal("b", next.UnreleasedWriter);
     }
+
+    private static ExportState File(int generation, string owner) =>
+        new(generation, owner + "." + (generation - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), 100, 1, 0, new Dictionary<long, long>());
 }

@@ -234,6 +234,27 @@ public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task OpenAsync_TakerOpensAgainBeforeRecording_StillWritesNewGeneration()
+    {
+        var runId = await _ingest.RunAsync("refenced", "train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 10));
+        using var stale = (await RunExportSession.OpenAsync(Owner("a"), database.DataSource, runId, CancellationToken.None))!;
+        await stale.ExportAsync(CancellationToken.None);
+        var oldFile = stale.State!.FileName;
+
+        // "b" took the run from "a" and failed before recording anything of its own (a pass that threw).
+        (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!.Dispose();
+        using var again = (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!;
+        var result = await again.ExportAsync(CancellationToken.None);
+
+        Assert.Equal("a", again.TakenFrom);
+        Assert.Equal((ExportPassKind.Rewritten, 2), (result.Kind, again.State!.Generation));
+        Assert.NotEqual(oldFile, again.State.FileName);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "refenced");
+    }
+
+    [Fact]
     public async Task OpenAsync_AfterCleanRelease_NextOwnerAppendsToSameFile()
     {
         var runId = await _ingest.RunAsync("released", "train");
