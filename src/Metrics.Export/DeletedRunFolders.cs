@@ -34,11 +34,12 @@ public static class DeletedRunFolders
     /// Removes the exporter's files of deleted run <paramref name="runId"/> and forgets it; null when
     /// it has no manifest. Throws <see cref="UnsafeLogdirPathException"/> (nothing deleted) when the
     /// manifest names anything outside the run's folder or a symlink is on the way, and
-    /// <see cref="ExportConflictException"/> when a session holds the run.
+    /// <see cref="ExportConflictException"/> when a session holds the run's file lock
+    /// (<paramref name="lockFiles"/>: as <see cref="LogdirExportOptions.LockFiles"/>).
     /// </summary>
-    public static DeletedRunRemoval? Remove(string root, long runId)
+    public static DeletedRunRemoval? Remove(string root, long runId, bool lockFiles = true)
     {
-        using var fileLock = RunExportSession.LockRun(root, runId);
+        using var fileLock = lockFiles ? RunExportSession.LockRun(root, runId) : null;
         if (RunManifest.Load(root, runId) is not { } manifest)
         {
             ForgetLocked(root, runId);
@@ -71,9 +72,9 @@ public static class DeletedRunFolders
     /// Drops deleted run <paramref name="runId"/>'s manifest and the exporter's own leftovers of it
     /// (staging, file lock), leaving its folder as it is; returns the manifest it had, if any.
     /// </summary>
-    public static RunManifest? Forget(string root, long runId)
+    public static RunManifest? Forget(string root, long runId, bool lockFiles = true)
     {
-        using var fileLock = RunExportSession.LockRun(root, runId);
+        using var fileLock = lockFiles ? RunExportSession.LockRun(root, runId) : null;
         var manifest = RunManifest.Load(root, runId);
         ForgetLocked(root, runId);
         return manifest;

@@ -16,24 +16,29 @@ namespace Metrics.Export;
 /// whole run into a new file generation, built in a staging folder, fsynced, moved into the run
 /// folder (its name sorts after the old file's), recorded, and only then the old file deleted.</item>
 /// </list>
-/// The caller makes sure one process at a time drives a run (advisory lock); the file lock and
-/// the compare-and-set stop a second one that slips through. After an exception, dispose the
-/// session and open a new one (it resumes from what was recorded). Not thread-safe.
+/// The caller makes sure one process at a time drives a run (advisory lock). Because that lock can be
+/// lost while its holder still runs (a failover), opening also takes the run's owner epoch (a fencing
+/// token): every record is a compare-and-set on it, so a stale owner records nothing, and a run taken
+/// from an owner that did not release it is written to a new file generation, never appended to the
+/// file the stale owner may still be writing. The file lock stops a second writer where flock holds.
+/// After an exception, dispose the session and open a new one (it resumes from what was recorded);
+/// <see cref="ReleaseAsync"/> lets go cleanly. Not thread-safe.
 /// </summary>
 public sealed class RunExportSession : IDisposable
 {
     private readonly LogdirExportOptions _options;
     private readonly RunPointSource _source;
     private readonly ExportStateStore _store;
-    private readonly FileStream _fileLock;
+    private readonly FileStream? _fileLock;
     private readonly string _runFolder;
-    private ExportState? _state;
+    private ExportState _state = ExportState.None;
+    private long _epoch;
     private EventFileWriter? _writer;
     private bool _fileLost;
     private long _lastRewriteTimestamp;
     private bool _rewritten;
 
-    private RunExportSession(LogdirExportOptions options, RunPointSource source, ExportStateStore store, RunInfo run, FileStream fileLock, string runFolder)
+    private RunExportSession(LogdirExportOptions options, RunPointSource source, ExportStateStore store, RunInfo run, FileStream? fileLock, string runFolder)
     {
         _options = options;
         _source = source;
@@ -45,8 +50,14 @@ public sealed class RunExportSession : IDisposable
 
     public RunInfo Run { get; }
 
-    /// <summary>The recorded progress (null before the first record).</summary>
-    public ExportState? State => _state;
+    /// <summary>The recorded progress (null while nothing is exported).</summary>
+    public ExportState? State => _state.HasFile ? _state : null;
+
+    /// <summary>The owner epoch (fencing token) this session took the run at.</summary>
+    public long Epoch => _epoch;
+
+    /// <summary>The owner whose unreleased file made this session write a new generation (null: resumed in place).</summary>
+    public string? TakenFrom { get; private set; }
 
     /// <summary>
     /// Takes over run <paramref name="runId"/>: null if the run does not exist. Throws
@@ -64,7 +75,7 @@ public sealed class RunExportSession : IDisposable
         }
 
         var runFolder = LogdirPaths.RunFolder(options.Root, run.Project, run.Name, create: true);
-        var fileLock = LockRun(options.Root, runId);
+        var fileLock = options.LockFiles ? LockRun(options.Root, runId) : null;
         var session = new RunExportSession(options, source, store, run, fileLock, runFolder);
         try
         {
@@ -86,7 +97,7 @@ public sealed class RunExportSession : IDisposable
             return new ExportPassResult(ExportPassKind.RunDeleted, 0);
         }
 
-        if (_state is null || _writer is null || _fileLost)
+        if (_writer is null || _fileLost)
         {
             return await RewriteAsync(run, cancellationToken);
         }
@@ -117,19 +128,44 @@ public sealed class RunExportSession : IDisposable
             : await AppendAsync(run, cancellationToken);
     }
 
-    /// <summary>Closes the file (nothing unrecorded is buffered between passes) and releases the file lock.</summary>
+    /// <summary>
+    /// Lets go of the run cleanly: closes its file, then marks the run released at this session's
+    /// epoch, so the next owner may append to the file instead of writing a new generation.
+    /// </summary>
+    public async Task ReleaseAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        await _store.ReleaseAsync(Run.RunId, _epoch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the file and releases the file lock. Events buffered but not recorded (a pass that
+    /// failed or was cancelled mid-chunk) are dropped, not written: the file may no longer be this session's.
+    /// </summary>
     public void Dispose()
     {
-        _writer?.Dispose();
+        _writer?.Abandon();
         _writer = null;
-        _fileLock.Dispose();
+        _fileLock?.Dispose();
     }
 
     private async Task ResumeAsync(CancellationToken cancellationToken)
     {
+        var claim = await _store.ClaimAsync(Run.RunId, _options.Owner, cancellationToken);
+        _epoch = claim.Epoch;
+        _state = claim.State;
+        if (claim.UnreleasedWriter is { } previous && previous != _options.Owner)
+        {
+            // The owner that wrote the file lost the run without letting go (its lock connection or the
+            // primary died) and may still be writing: touch none of its files; the first pass writes a
+            // new generation, and the old file is deleted once that generation is recorded.
+            TakenFrom = previous;
+            _fileLost = true;
+            return;
+        }
+
         ClearStaging();
-        _state = await _store.LoadAsync(Run.RunId, cancellationToken);
-        if (_state is not { HasFile: true })
+        if (!_state.HasFile)
         {
             // Files of a first generation that was never recorded.
             DeleteEventFiles(except: null);
@@ -156,7 +192,7 @@ public sealed class RunExportSession : IDisposable
     {
         var writer = _writer!;
         var series = await _source.GetSeriesAsync(run.RunId, cancellationToken);
-        var merger = await _source.OpenAsync(series, _state!.SeriesSteps, cancellationToken);
+        var merger = await _source.OpenAsync(series, _state.SeriesSteps, cancellationToken);
         long points = 0;
         long inChunk = 0;
         long chunkBytes = 0;
@@ -181,15 +217,16 @@ public sealed class RunExportSession : IDisposable
 
     private async Task RecordAsync(EventFileWriter writer, RunPointMerger merger, long dataVersion, long rewriteVersion, CancellationToken cancellationToken)
     {
+        CheckFileUntouched(writer);
         var length = writer.FlushAndSync();
-        var steps = new Dictionary<long, long>(_state!.SeriesSteps);
+        var steps = new Dictionary<long, long>(_state.SeriesSteps);
         foreach (var (seriesId, step) in merger.Positions)
         {
             steps[seriesId] = step;
         }
 
         var next = _state with { ByteLength = length, DataVersion = dataVersion, RewriteVersion = rewriteVersion, SeriesSteps = steps };
-        if (!await _store.TryRecordAsync(Run.RunId, _state, next, cancellationToken))
+        if (!await _store.TryRecordAsync(Run.RunId, _epoch, _state, next, cancellationToken))
         {
             throw new ExportConflictException("export progress of run " + Run.RunId.ToString(CultureInfo.InvariantCulture) + " was changed by another exporter");
         }
@@ -201,7 +238,7 @@ public sealed class RunExportSession : IDisposable
     {
         _writer?.Dispose();
         _writer = null;
-        var hadFiles = _state is { HasFile: true } || EventFiles.List(_runFolder).Count > 0;
+        var hadFiles = _state.HasFile || EventFiles.List(_runFolder).Count > 0;
         var staging = ClearStaging();
         var series = await _source.GetSeriesAsync(run.RunId, cancellationToken);
         var merger = await _source.OpenAsync(series, new Dictionary<long, long>(), cancellationToken);
@@ -233,11 +270,11 @@ public sealed class RunExportSession : IDisposable
         var fileName = Path.GetFileName(stagedPath);
         var path = Path.Combine(LogdirPaths.RunFolder(_options.Root, Run.Project, Run.Name, create: true), fileName);
         // Before the file lands in the run folder: every event file the exporter puts there is in the manifest.
-        RecordFiles(_state is { HasFile: true } ? [_state.FileName, fileName] : [fileName]);
+        RecordFiles(_state.HasFile ? [_state.FileName, fileName] : [fileName]);
         File.Move(stagedPath, path, overwrite: false);
-        var next = new ExportState((_state?.Generation ?? 0) + 1, fileName, length, run.DataVersion, run.RewriteVersion, merger.Positions);
+        var next = new ExportState(_state.Generation + 1, fileName, length, run.DataVersion, run.RewriteVersion, merger.Positions);
         // If this throws, whether it was recorded is unknown: the next open keeps the file the database names.
-        if (!await _store.TryRecordAsync(Run.RunId, _state, next, cancellationToken))
+        if (!await _store.TryRecordAsync(Run.RunId, _epoch, _state, next, cancellationToken))
         {
             File.Delete(path);
             throw new ExportConflictException("export progress of run " + Run.RunId.ToString(CultureInfo.InvariantCulture) + " was changed by another exporter");
@@ -251,6 +288,21 @@ public sealed class RunExportSession : IDisposable
         _lastRewriteTimestamp = _options.TimeProvider.GetTimestamp();
         _rewritten = true;
         return new ExportPassResult(ExportPassKind.Rewritten, points);
+    }
+
+    // The file must be exactly what this session wrote to it: another writer's bytes (an owner that
+    // should have been fenced off, e.g. two processes under one owner name) or a replaced or deleted
+    // file mean this session no longer owns it. Checked before each chunk reaches the file.
+    private void CheckFileUntouched(EventFileWriter writer)
+    {
+        var file = new FileInfo(writer.FilePath);
+        if (!file.Exists || file.Length != writer.Length)
+        {
+            throw new ExportConflictException(
+                "event file " + writer.FilePath + " of run " + Run.RunId.ToString(CultureInfo.InvariantCulture) + " is "
+                + (file.Exists ? file.Length.ToString(CultureInfo.InvariantCulture) + " bytes, not the " + writer.Length.ToString(CultureInfo.InvariantCulture) + " this exporter wrote" : "gone")
+                + ": another exporter wrote it");
+        }
     }
 
     // What DeletedRunFolders may remove once the run is deleted from the database.

@@ -281,6 +281,29 @@ public sealed class EventFileWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the file without handing it the events still buffered: for a writer whose file may no
+    /// longer be its own (the exporter's fencing), where bytes after the last record must not land.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _timer?.Dispose();
+            _file.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _buffered = 0;
+            _pendingEvents = 0;
+            _disposed = true;
+        }
+    }
+
     /// <summary>The TensorBoard file name for a writer started at <paramref name="time"/>.</summary>
     public static string FileName(DateTimeOffset time, string host, int processId, int counter, string suffix = "") =>
         string.Create(

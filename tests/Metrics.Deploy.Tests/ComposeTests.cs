@@ -73,6 +73,8 @@ public sealed class ComposeTests
     [InlineData("  stop_grace_period: 35s\n", "  stop_grace_period: 20s\n", "stop_grace_period (20s) must exceed METRICS_SHUTDOWN_TIMEOUT_SECONDS (25 s)")]
     [InlineData("      - logdir:/logdir:ro\n", "      - logdir:/logdir:ro\n      - exports:/exports\n", "volume exports is not declared")]
     [InlineData("    networks:\n      - frontend\n", "    networks:\n      - frontend\n      - backend\n", "shares a network with postgres")]
+    [InlineData("    image: postgres:17\n    profiles: [\"ha\"]\n", "    image: postgres:16\n    profiles: [\"ha\"]\n", "runs postgres:16, but a physical standby needs the primary's image postgres:17")]
+    [InlineData("    profiles: [\"ha\"]\n", "", "a standby must belong to a profile")]
     public void Check_BrokenCompose_ReportsIt(string from, string to, string expected)
     {
         using var repository = DeployRepository.Scratch();

@@ -204,6 +204,100 @@ public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task OpenAsync_TakenFromOwnerThatDidNotRelease_WritesNewGenerationAndStaleOwnerCannotRecord()
+    {
+        var runId = await _ingest.RunAsync("fenced", "train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 10));
+        using var stale = (await RunExportSession.OpenAsync(Owner("a"), database.DataSource, runId, CancellationToken.None))!;
+        await stale.ExportAsync(CancellationToken.None);
+        var oldFile = Path.Combine(_root.FullName, "fenced", "train", stale.State!.FileName);
+        var oldLength = new FileInfo(oldFile).Length;
+
+        // "a" lost the run without letting go (its lock vanished with the primary) and still runs.
+        using var taker = (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!;
+        Assert.Equal(oldLength, new FileInfo(oldFile).Length);
+        await _ingest.CommitAsync(runId, Scalars(loss, 10, 5));
+        var taken = await taker.ExportAsync(CancellationToken.None);
+        await _ingest.CommitAsync(runId, Scalars(loss, 15, 5));
+
+        Assert.Equal(("a", stale.Epoch + 1), (taker.TakenFrom, taker.Epoch));
+        Assert.Equal((ExportPassKind.Rewritten, 15L, 2), (taken.Kind, taken.Points, taker.State!.Generation));
+        Assert.NotEqual(stale.State.FileName, taker.State.FileName);
+        Assert.False(File.Exists(oldFile), "the stale owner's file goes once the new generation is recorded");
+        var staleError = await Assert.ThrowsAsync<ExportConflictException>(() => stale.ExportAsync(CancellationToken.None));
+        Assert.Contains("gone", staleError.Message, StringComparison.Ordinal);
+        Assert.Equal(ExportPassKind.Appended, (await taker.ExportAsync(CancellationToken.None)).Kind);
+        var file = Assert.Single(EventFiles.List(Path.Combine(_root.FullName, "fenced", "train")));
+        Assert.Equal(taker.State.ByteLength, new FileInfo(file).Length);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "fenced");
+    }
+
+    [Fact]
+    public async Task OpenAsync_TakerOpensAgainBeforeRecording_StillWritesNewGeneration()
+    {
+        var runId = await _ingest.RunAsync("refenced", "train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 10));
+        using var stale = (await RunExportSession.OpenAsync(Owner("a"), database.DataSource, runId, CancellationToken.None))!;
+        await stale.ExportAsync(CancellationToken.None);
+        var oldFile = stale.State!.FileName;
+
+        // "b" took the run from "a" and failed before recording anything of its own (a pass that threw).
+        (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!.Dispose();
+        using var again = (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!;
+        var result = await again.ExportAsync(CancellationToken.None);
+
+        Assert.Equal("a", again.TakenFrom);
+        Assert.Equal((ExportPassKind.Rewritten, 2), (result.Kind, again.State!.Generation));
+        Assert.NotEqual(oldFile, again.State.FileName);
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "refenced");
+    }
+
+    [Fact]
+    public async Task OpenAsync_AfterCleanRelease_NextOwnerAppendsToSameFile()
+    {
+        var runId = await _ingest.RunAsync("released", "train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 10));
+        string fileName;
+        using (var first = (await RunExportSession.OpenAsync(Owner("a"), database.DataSource, runId, CancellationToken.None))!)
+        {
+            await first.ExportAsync(CancellationToken.None);
+            fileName = first.State!.FileName;
+            await first.ReleaseAsync(CancellationToken.None);
+        }
+
+        using var next = (await RunExportSession.OpenAsync(Owner("b"), database.DataSource, runId, CancellationToken.None))!;
+        await _ingest.CommitAsync(runId, Scalars(loss, 10, 5));
+        var result = await next.ExportAsync(CancellationToken.None);
+
+        Assert.Null(next.TakenFrom);
+        Assert.Equal((ExportPassKind.Appended, 5L, fileName), (result.Kind, result.Points, next.State!.FileName));
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, "released");
+    }
+
+    [Fact]
+    public async Task ExportAsync_FileAppendedByAnotherWriter_ThrowsConflictWithoutWriting()
+    {
+        var runId = await _ingest.RunAsync("interleaved", "train");
+        var loss = await _ingest.SeriesAsync(runId, "loss");
+        await _ingest.CommitAsync(runId, Scalars(loss, 0, 10));
+        using var session = (await RunExportSession.OpenAsync(Owner("a"), database.DataSource, runId, CancellationToken.None))!;
+        await session.ExportAsync(CancellationToken.None);
+        var path = Path.Combine(_root.FullName, "interleaved", "train", session.State!.FileName);
+        await File.AppendAllTextAsync(path, "another writer");
+        var length = new FileInfo(path).Length;
+        await _ingest.CommitAsync(runId, Scalars(loss, 10, 5));
+
+        var error = await Assert.ThrowsAsync<ExportConflictException>(() => session.ExportAsync(CancellationToken.None));
+        session.Dispose();
+
+        Assert.Contains("another exporter wrote it", error.Message, StringComparison.Ordinal);
+        Assert.Equal(length, new FileInfo(path).Length);
+    }
+
+    [Fact]
     public async Task OpenAsync_UnsafeRunNameInDatabase_ThrowsWithoutWriting()
     {
         var runId = await _ingest.RunAsync("unsafe", "../../escape");
@@ -305,6 +399,9 @@ public sealed class RunExportSessionTests(DatabaseFixture database) : IClassFixt
     }
 
     private LogdirExportOptions Options() => new() { Root = _root.FullName, RewriteDelay = TimeSpan.Zero };
+
+    // As replicas on hosts where flock is not shared: only the owner epoch and file generations fence them.
+    private LogdirExportOptions Owner(string owner) => new() { Root = _root.FullName, RewriteDelay = TimeSpan.Zero, Owner = owner, LockFiles = false };
 
     private async Task ExportProjectAsync(string project)
     {

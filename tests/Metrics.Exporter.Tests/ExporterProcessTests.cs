@@ -103,6 +103,67 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public async Task Exporter_FrozenReplicaLosesLockSession_OtherReplicaFencesItAndLogdirIsExact()
+    {
+        const string Project = "fenced";
+        // No flock: as on hosts that do not share it, only the owner epoch and new generations fence A.
+        var noFileLocks = new Dictionary<string, string> { ["METRICS_EXPORT_FILE_LOCKS"] = "false" };
+        using var a = ServiceProcess.StartExporter(database.Url, _root.FullName, "fenced-a", settings: noFileLocks);
+        var runs = new List<(long RunId, long Series)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var runId = await _ingest.RunAsync(Project, "run-" + i);
+            runs.Add((runId, await _ingest.SeriesAsync(runId, "loss")));
+        }
+
+        var step = 0;
+        async Task CommitAllAsync()
+        {
+            foreach (var (runId, series) in runs)
+            {
+                await _ingest.CommitAsync(runId, [.. Enumerable.Range(step, 300).Select(s => new TestPoint(series, s, 1e9 + s, s))]);
+            }
+
+            step += 300;
+        }
+
+        await CommitAllAsync();
+        await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => a.Output);
+        using var b = ServiceProcess.StartExporter(database.Url, _root.FullName, "fenced-b", settings: noFileLocks);
+        await Eventually.TrueAsync(async () => (await ReplicaCountAsync()) == 2, TimeSpan.FromSeconds(60), () => b.Output);
+        Assert.All((await ExportProgress.LockHoldersAsync(database.DataSource)).Values, holder => Assert.Equal("fenced-a", holder));
+
+        // A freezes holding every run and its files open; the server drops its lock session (as a failover does).
+        await a.FreezeAsync();
+        try
+        {
+            await TerminateLockSessionAsync("fenced-a");
+            await CommitAllAsync();
+            await Eventually.TrueAsync(
+                async () => await ExportProgress.AllCaughtUpAsync(database.DataSource)
+                    && (await ExportProgress.LockHoldersAsync(database.DataSource)) is { Count: 4 } holders && holders.Values.All(h => h == "fenced-b"),
+                TimeSpan.FromSeconds(60),
+                () => b.Output);
+        }
+        finally
+        {
+            await a.ThawAsync();
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(a.Output.Contains("Lock connection lost", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), () => a.Output);
+        await CommitAllAsync();
+        await Eventually.TrueAsync(() => ExportProgress.AllCaughtUpAsync(database.DataSource), TimeSpan.FromSeconds(60), () => a.Output + b.Output);
+
+        Assert.Equal(4, CountOccurrences(b.Output, "from fenced-a, which did not release it"));
+        foreach (var i in Enumerable.Range(0, 4))
+        {
+            Assert.Single(EventFiles.List(Path.Combine(_root.FullName, Project, "run-" + i)));
+        }
+
+        await ExportAssert.LogdirEqualsDatabaseAsync(database.DataSource, _root.FullName, Project);
+    }
+
+    [Fact]
     public async Task Exporter_RunDeletedFromDatabase_RemovesWhatItWroteForIt()
     {
         const string Project = "deleted";
@@ -254,6 +315,25 @@ public sealed class ExporterProcessTests(DatabaseFixture database) : IClassFixtu
     {
         await using var command = database.DataSource.CreateCommand("SELECT coalesce(sum(byte_length), 0)::bigint + coalesce(sum(generation), 0)::bigint FROM export_state");
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static int CountOccurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task TerminateLockSessionAsync(string replicaId)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = "metrics-exporter-locks:" + replicaId });
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
     }
 
     private async Task<long> ReplicaCountAsync()

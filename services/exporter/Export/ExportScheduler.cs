@@ -217,15 +217,28 @@ internal sealed class ExportScheduler(
     {
         foreach (var (run, reason) in ownership.TakeReleasable(TimeSpan.FromSeconds(_options.IdleReleaseSeconds)))
         {
-            run.Session?.Dispose();
-            run.Cancel.Dispose();
-            await locks.UnlockAsync(run.RunId, cancellationToken);
+            try
+            {
+                // Marked released before the advisory lock goes: the next owner may then append to the file.
+                if (run.Session is { } session)
+                {
+                    await session.ReleaseAsync(cancellationToken);
+                }
+            }
+            finally
+            {
+                run.Session?.Dispose();
+                run.Cancel.Dispose();
+                await locks.UnlockAsync(run.RunId, cancellationToken);
+            }
+
             ExporterLog.Released(logger, run.RunId, reason);
             _sweepRequested |= reason == ReleaseReason.RunDeleted;
         }
     }
 
     // The lock connection is gone, so are the locks: stop writing every run before anyone else starts.
+    // Not marked released: another replica may have taken them already, and its epoch fences this one.
     private async Task DropAllAsync()
     {
         var runs = ownership.TakeAll(exportAgain: true);
@@ -234,17 +247,17 @@ internal sealed class ExportScheduler(
             ExporterLog.LocksLost(logger, runs.Count);
         }
 
-        await StopAsync(runs);
+        await StopAsync(runs, release: false);
         await locks.DropConnectionAsync();
     }
 
     private async Task StopAllAsync()
     {
-        await StopAsync(ownership.TakeAll(exportAgain: false));
+        await StopAsync(ownership.TakeAll(exportAgain: false), release: locks.IsConnected);
         await locks.DropConnectionAsync();
     }
 
-    private static async Task StopAsync(List<OwnedRun> runs)
+    private async Task StopAsync(List<OwnedRun> runs, bool release)
     {
         foreach (var run in runs)
         {
@@ -258,8 +271,27 @@ internal sealed class ExportScheduler(
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
+            if (release && run.Session is { } session)
+            {
+                // A clean stop (a rolling restart): the next owner appends instead of writing a new generation.
+                await ReleaseQuietlyAsync(session);
+            }
+
             run.Session?.Dispose();
             run.Cancel.Dispose();
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(Metrics.Export.RunExportSession session)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+        try
+        {
+            await session.ReleaseAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+            ExporterLog.ReleaseFailed(logger, e, session.Run.RunId);
         }
     }
 }

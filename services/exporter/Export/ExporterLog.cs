@@ -38,4 +38,10 @@ internal static partial class ExporterLog
 
     [LoggerMessage(13, LogLevel.Warning, "Run {RunId} was deleted from the database; its folder is left in place: {Reason}")]
     public static partial void DeletedRunRefused(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Run {RunId}: could not mark it released; its next owner writes a new file generation")]
+    public static partial void ReleaseFailed(ILogger logger, Exception exception, long runId);
+
+    [LoggerMessage(15, LogLevel.Warning, "Run {RunId}: taken at epoch {Epoch} from {Owner}, which did not release it (lost lock or failover); writing a new file generation")]
+    public static partial void Fenced(ILogger logger, long runId, long epoch, string owner);
 }

@@ -56,6 +56,14 @@ public sealed class ExporterOptions
     [ConfigurationKeyName("EXPORT_REMOVE_DELETED_RUNS")]
     public bool RemoveDeletedRuns { get; set; } = true;
 
+    /// <summary>
+    /// Take an exclusive flock per run being exported (docs/exporter.md). Off for a logdir file system
+    /// that does not honour flock across hosts or refuses it (NFS without lock service): the owner
+    /// epoch and new file generations then keep each run single-writer on their own.
+    /// </summary>
+    [ConfigurationKeyName("EXPORT_FILE_LOCKS")]
+    public bool FileLocks { get; set; } = true;
+
     /// <summary>This replica's name in event file names and in pg_stat_activity (default: host name).</summary>
     [RegularExpression("^[A-Za-z0-9._-]{0,60}$", ErrorMessage = "METRICS_EXPORT_REPLICA_ID must be up to 60 of [A-Za-z0-9._-].")]
     [ConfigurationKeyName("EXPORT_REPLICA_ID")]

@@ -20,6 +20,8 @@ internal sealed class RunPass(NpgsqlDataSource dataSource, IOptions<ExporterOpti
     {
         Root = options.Value.LogdirRoot,
         HostName = options.Value.EffectiveReplicaId,
+        Owner = options.Value.EffectiveReplicaId,
+        LockFiles = options.Value.FileLocks,
         ChunkPoints = options.Value.ChunkPoints,
         RewriteDelay = TimeSpan.FromSeconds(options.Value.RewriteDelaySeconds),
         TimeProvider = time,
@@ -45,6 +47,11 @@ internal sealed class RunPass(NpgsqlDataSource dataSource, IOptions<ExporterOpti
                 {
                     run.ReleaseReason = ReleaseReason.RunDeleted;
                     return;
+                }
+
+                if (run.Session.TakenFrom is { } previous)
+                {
+                    ExporterLog.Fenced(logger, run.RunId, run.Session.Epoch, previous);
                 }
             }
 

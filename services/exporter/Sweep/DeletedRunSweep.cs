@@ -53,12 +53,12 @@ internal sealed class DeletedRunSweep(NpgsqlDataSource dataSource, RunLocks lock
         {
             if (!options.Value.RemoveDeletedRuns)
             {
-                if (DeletedRunFolders.Forget(root, runId) is { } kept)
+                if (DeletedRunFolders.Forget(root, runId, options.Value.FileLocks) is { } kept)
                 {
                     ExporterLog.DeletedRunKept(logger, runId, kept.Project, kept.Run);
                 }
             }
-            else if (DeletedRunFolders.Remove(root, runId) is { } removed)
+            else if (DeletedRunFolders.Remove(root, runId, options.Value.FileLocks) is { } removed)
             {
                 ExporterLog.DeletedRunRemoved(logger, runId, removed.Manifest.Project, removed.Manifest.Run, removed.FilesRemoved, removed.Folder, removed.FolderRemoved);
             }
@@ -67,7 +67,7 @@ internal sealed class DeletedRunSweep(NpgsqlDataSource dataSource, RunLocks lock
         {
             // Never delete through a planted symlink or an odd name: say so once, and forget the run.
             ExporterLog.DeletedRunRefused(logger, runId, e.Message);
-            DeletedRunFolders.Forget(root, runId);
+            DeletedRunFolders.Forget(root, runId, options.Value.FileLocks);
         }
         catch (ExportConflictException e)
         {

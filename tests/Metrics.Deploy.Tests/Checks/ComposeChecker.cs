@@ -28,6 +28,7 @@ internal sealed class ComposeChecker(string root, IReadOnlyDictionary<string, Co
         }
 
         CheckDatabaseIsolation(services);
+        CheckStandbys(services);
         return problems.ToList();
     }
 
@@ -175,7 +176,7 @@ internal sealed class ComposeChecker(string root, IReadOnlyDictionary<string, Co
         {
             var image = node?["image"]?.ToString();
             var component = image is null ? null : ServiceCatalog.ComponentOfImage(image);
-            if (name == "postgres" || (component is not null && KubernetesChecker.DatabaseClients.Contains(component)))
+            if (name == "postgres" || IsPostgres(node!.AsObject()) || (component is not null && KubernetesChecker.DatabaseClients.Contains(component)))
             {
                 continue;
             }
@@ -186,6 +187,35 @@ internal sealed class ComposeChecker(string root, IReadOnlyDictionary<string, Co
             }
         }
     }
+
+    /// <summary>
+    /// Standbys (other PostgreSQL servers): started only with a profile, so that the default stack
+    /// stays one server, and on the primary's image, as a physical replica needs its major version.
+    /// </summary>
+    private void CheckStandbys(JsonObject services)
+    {
+        var primaryImage = services["postgres"]?["image"]?.ToString();
+        foreach (var (name, node) in services)
+        {
+            if (name == "postgres" || node is not JsonObject service || !IsPostgres(service))
+            {
+                continue;
+            }
+
+            if (!Strings(service["profiles"]).Any())
+            {
+                Problem(name, "a standby must belong to a profile (e.g. ha): the default stack runs one PostgreSQL");
+            }
+
+            if (service["image"]?.ToString() != primaryImage)
+            {
+                Problem(name, $"runs {service["image"]}, but a physical standby needs the primary's image {primaryImage}");
+            }
+        }
+    }
+
+    private static bool IsPostgres(JsonObject service) =>
+        service["image"]?.ToString() is { } image && (image.StartsWith("postgres:", StringComparison.Ordinal) || image == "postgres");
 
     private static IEnumerable<string> Networks(JsonObject service) => service["networks"] switch
     {

@@ -33,6 +33,7 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
         CheckIngresses(objects.OfType<V1Ingress>(), objects.OfType<V1Service>().ToList());
         CheckScaling(objects, workloads);
         CheckNetworkPolicies(objects.OfType<V1NetworkPolicy>().ToList(), workloads);
+        problems.AddRange(CnpgChecker.Check(objects, workloads));
         return problems.ToList();
     }
 
@@ -118,9 +119,13 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
             }
 
             var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var variable in container.Env ?? [])
+            var env = container.Env ?? [];
+            foreach (var (variable, index) in env.Select((v, i) => (v, i)))
             {
-                if (!component.Settings.ContainsKey(variable.Name))
+                // A variable only composed into a later one ($(NAME), e.g. a URL from a secret's
+                // username and password) is Kubernetes' business, not a setting.
+                var composed = env.Skip(index + 1).Any(later => later.Value?.Contains("$(" + variable.Name + ")", StringComparison.Ordinal) == true);
+                if (!component.Settings.ContainsKey(variable.Name) && !composed)
                 {
                     Problem(where, $"env {variable.Name} is not a setting of {name} (it reads: {string.Join(", ", component.Settings.Keys.Order(StringComparer.Ordinal))})");
                 }

@@ -8,14 +8,15 @@ internal static class KubernetesManifest
 {
     /// <summary>
     /// Parses every document strictly: an unknown field, a wrong type or an apiVersion/kind the
-    /// Kubernetes API does not have throws, naming the document.
+    /// Kubernetes API does not have throws, naming the document. CloudNativePG's kinds are known,
+    /// their spec kept as YAML (<see cref="CnpgResource"/>).
     /// </summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Parse(string yaml)
     {
         List<object> objects;
         try
         {
-            objects = KubernetesYaml.LoadAllFromString(yaml, strict: true);
+            objects = KubernetesYaml.LoadAllFromString(yaml, CustomResources, strict: true);
         }
         catch (KeyNotFoundException e)
         {
@@ -28,6 +29,10 @@ internal static class KubernetesManifest
 
         return objects.Cast<IKubernetesObject<V1ObjectMeta>>().ToList();
     }
+
+    // Custom resources the overlays use (the ha overlay's CloudNativePG cluster), beside the built-in kinds.
+    private static readonly Dictionary<string, Type> CustomResources =
+        CnpgResource.Kinds.ToDictionary(kind => CnpgResource.ApiVersionName + "/" + kind, _ => typeof(CnpgResource));
 
     private static string Describe(Exception e)
     {

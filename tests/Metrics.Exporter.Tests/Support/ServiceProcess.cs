@@ -97,6 +97,18 @@ internal sealed class ServiceProcess : IDisposable
         return (result.ExitCode, result.Output);
     }
 
+    /// <summary>
+    /// SIGSTOP: the process freezes with its connections and open files (a long pause, a partitioned
+    /// node) until <see cref="ThawAsync"/>.
+    /// </summary>
+    public Task FreezeAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: the frozen process runs on, unaware of what happened meanwhile.</summary>
+    public Task ThawAsync() => SignalAsync("CONT");
+
+    private Task SignalAsync(string signal) =>
+        ProcessRunner.SignalAsync(_process.ProcessId ?? throw new InvalidOperationException("the process is not running; output:\n" + Output), signal);
+
     /// <summary>SIGKILL: no flush, no cleanup, its connections and file locks die with it.</summary>
     public void Kill() => _process.Kill();
 
