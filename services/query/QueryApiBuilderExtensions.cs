@@ -30,7 +30,7 @@ public static class QueryApiBuilderExtensions
         services.AddQueryAuthorization();
         services.AddQueryRateLimiting();
         services.AddSingleton<SeriesSummaryCache>();
-        services.AddSingleton<ScalarReader>();
+        services.AddScoped<ScalarReader>(); // per request: it reads the request's data source (Replicas/)
         services.AddCommitFeed();
         services.AddBlobUrls(builder.Configuration);
         services.AddQueryOpenApi();

@@ -1,4 +1,5 @@
 using Metrics.Query;
+using Metrics.Query.Replicas;
 using Metrics.Query.TensorBoard;
 using Metrics.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +23,7 @@ internal static class QueryServiceHost
         builder.AddServiceDefaults("metrics-query");
         builder.AddQueryApi();
         builder.AddTensorBoardProvider();
+        builder.AddReadReplicas();
         // After AddServiceDefaults, so these win over any METRICS_* variables of the caller's shell.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -1,0 +1,70 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Metrics.Query.Replicas;
+
+/// <summary>
+/// One server of METRICS_DATABASE_READ_URL, with its own pool (so every connection of a request
+/// pinned to it reaches the server that was checked) and the last replay position seen there.
+/// </summary>
+internal sealed class StandbyServer(string name, NpgsqlDataSource dataSource, TimeProvider time) : IAsyncDisposable
+{
+    /// <summary>A server that refused a connection is left alone this long before it is tried again.</summary>
+    private static readonly TimeSpan RetryDownAfter = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _lock = new();
+    private long _replayed;
+    private long _downUntil;
+    private Task<ulong>? _check;
+
+    /// <summary>host:port, for logs and metrics.</summary>
+    public string Name => name;
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>The replay position last seen (replay only moves forward, so a later read is at least this).</summary>
+    public ulong Replayed => (ulong)Interlocked.Read(ref _replayed);
+
+    public bool IsUp => time.GetTimestamp() >= Interlocked.Read(ref _downUntil);
+
+    /// <summary>
+    /// Reads the server's replay position (a check already running is shared); a server that is
+    /// not in recovery (a primary) has everything. A failure marks the server down for a while.
+    /// </summary>
+    public Task<ulong> CheckAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_check is not { IsCompleted: false })
+            {
+                _check = ReadReplayedAsync();
+            }
+
+            return _check.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<ulong> ReadReplayedAsync()
+    {
+        try
+        {
+            // A check of its own, not the caller's token: others may be waiting on it.
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            await using var command = dataSource.CreateCommand("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()");
+            await using var reader = await command.ExecuteReaderAsync(cancel.Token);
+            await reader.ReadAsync(cancel.Token);
+            var replayed = !reader.GetBoolean(0) ? ulong.MaxValue
+                : reader.IsDBNull(1) ? 0
+                : (ulong)reader.GetFieldValue<NpgsqlLogSequenceNumber>(1);
+            Interlocked.Exchange(ref _replayed, (long)replayed);
+            return replayed;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            Interlocked.Exchange(ref _downUntil, time.GetTimestamp() + (long)(RetryDownAfter.TotalSeconds * time.TimestampFrequency));
+            throw new StandbyUnavailableException(name, e);
+        }
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}
