@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("metrics-query");
 builder.AddQueryApi();
 builder.AddTensorBoardProvider();
-builder.AddReadReplicas(); // last: the singletons added above keep the primary
+builder.AddReadReplicas(); // after the readers it routes
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -28,7 +28,7 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
     private int _turn;
 
     public ReadReplicas(
-        [FromKeyedServices(ReadReplicaBuilderExtensions.PrimaryKey)] NpgsqlDataSource primary,
+        NpgsqlDataSource primary,
         IOptions<ReadReplicaOptions> options,
         IOptions<DatabaseOptions> database,
         TimeProvider time,
