@@ -14,9 +14,10 @@ internal static class QueryServiceHost
 {
     /// <summary>
     /// Starts it; with <paramref name="tensorBoard"/>, also TensorBoard's data provider, serving every
-    /// project (its address: <see cref="ServiceEndpoints.Address"/> "tensorboard" of the app's services).
+    /// project (its address: <see cref="ServiceEndpoints.Address"/> "tensorboard" of the app's services);
+    /// with <paramref name="readUrl"/>, reads go to those servers behind the freshness barrier (METRICS_DATABASE_READ_URL).
     /// </summary>
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(string databaseUrl, string pepper, CancellationToken cancellationToken, bool tensorBoard = false)
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(string databaseUrl, string pepper, CancellationToken cancellationToken, bool tensorBoard = false, string? readUrl = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Metrics.Query", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -28,6 +29,7 @@ internal static class QueryServiceHost
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["DATABASE_URL"] = databaseUrl,
+            ["DATABASE_READ_URL"] = readUrl,
             ["TOKEN_PEPPER"] = pepper,
             ["HTTP_PORT"] = "0",
             ["LISTEN"] = "loopback",
