@@ -26,18 +26,25 @@ internal static class QueryServiceHost
         builder.AddTensorBoardProvider();
         builder.AddReadReplicas();
         // After AddServiceDefaults, so these win over any METRICS_* variables of the caller's shell.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["DATABASE_URL"] = databaseUrl,
-            ["DATABASE_READ_URL"] = readUrl,
             ["TOKEN_PEPPER"] = pepper,
             ["HTTP_PORT"] = "0",
             ["LISTEN"] = "loopback",
             ["RATE_LIMIT_PER_SECOND"] = "1000000",
             ["RATE_LIMIT_BURST"] = "1000000",
-            ["TENSORBOARD_PORT"] = tensorBoard ? "0" : null,
-            ["TENSORBOARD_PROJECTS"] = tensorBoard ? "*" : null,
-        });
+            ["DATABASE_READ_URL"] = readUrl ?? "",
+        };
+
+        // Only settings that are set: the binder gives a null entry to the property (null, not its default).
+        if (tensorBoard)
+        {
+            settings["TENSORBOARD_PORT"] = "0";
+            settings["TENSORBOARD_PROJECTS"] = "*";
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         var app = builder.Build();
         app.MapServiceDefaults();
         app.MapTensorBoardProvider();
