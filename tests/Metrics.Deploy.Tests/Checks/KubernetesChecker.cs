@@ -165,7 +165,7 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
             {
                 Problem(where, $"secretKeyRef names Secret {reference.Name}, which the overlay neither renders nor declares external");
             }
-            else if (secret.Data?.ContainsKey(reference.Key) != true && secret.StringData?.ContainsKey(reference.Key) != true)
+            else if (reference.Optional != true && secret.Data?.ContainsKey(reference.Key) != true && secret.StringData?.ContainsKey(reference.Key) != true)
             {
                 Problem(where, $"Secret {reference.Name} has no key {reference.Key}");
             }
