@@ -23,10 +23,11 @@ internal static class ReplicaReadBenchmark
     {
         options.Log?.WriteLine("Starting a streaming standby of the benchmark's PostgreSQL");
         await using var standby = await LocalStandby.StartAsync(primary, new StandbyOptions { ApplicationName = "bench-standby" }, options.Log, cancellationToken);
+        var standbyHost = $"127.0.0.1:{standby.Port}";
         await standby.WaitCaughtUpAsync(primary, TimeSpan.FromMinutes(10), cancellationToken);
 
         // Both servers in the read URL: requests take them in turn (the primary is always fresh).
-        var readUrl = $"postgres://postgres@127.0.0.1:{standby.Port},127.0.0.1:{primary.Port}/{database}";
+        var readUrl = $"postgres://postgres@{standbyHost},127.0.0.1:{primary.Port}/{database}";
         var (app, replicated) = await QueryServiceHost.StartAsync(primary.Url(database), pepper, cancellationToken, readUrl: readUrl);
         await using (app)
         {
@@ -48,7 +49,10 @@ internal static class ReplicaReadBenchmark
                 options.Log?.WriteLine($"{name}: {alone:N0} req/s on the primary alone, {both:N0} req/s spread over primary and standby ({reads.Describe()})");
                 result.Extra[$"replica_{name}_primary_only_rps"] = Math.Round(alone, 1);
                 result.Extra[$"replica_{name}_with_standby_rps"] = Math.Round(both, 1);
-                result.Extra[$"replica_{name}_standby_share"] = Math.Round(reads.StandbyShare, 3);
+                result.Extra[$"replica_{name}_standby_share"] = Math.Round(reads.Share(standbyHost), 3);
+                result.Extra[$"replica_{name}_fallbacks"] = reads.Fallbacks;
+                result.Extra[$"replica_{name}_barrier_p50_ms"] = Math.Round(reads.BarrierPercentile(0.5) * 1000, 2);
+                result.Extra[$"replica_{name}_barrier_p99_ms"] = Math.Round(reads.BarrierPercentile(0.99) * 1000, 2);
             }
         }
     }
@@ -74,11 +78,13 @@ internal static class ReplicaReadBenchmark
         return readers * requestsPerReader / watch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Where the replicated service's reads went, from its "Metrics.Query.Replicas" meter.</summary>
+    /// <summary>Where the replicated service's reads went and what the barrier cost, from its "Metrics.Query.Replicas" meter.</summary>
     private sealed class ReadTargets : IDisposable
     {
         private readonly MeterListener _listener = new();
-        private readonly ConcurrentDictionary<string, long> _targets = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, long> _servers = new(StringComparer.Ordinal);
+        private readonly ConcurrentQueue<double> _barrier = new();
+        private long _fallbacks;
 
         public ReadTargets(IMeterFactory meters)
         {
@@ -91,30 +97,57 @@ internal static class ReplicaReadBenchmark
             };
             _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
             {
-                foreach (var tag in tags)
+                if (instrument.Name == "metrics.query.read.fallbacks")
                 {
-                    if (tag.Key is "target" or "reason")
+                    Interlocked.Add(ref _fallbacks, value);
+                }
+                else if (instrument.Name == "metrics.query.reads")
+                {
+                    string? server = "primary";
+                    foreach (var tag in tags)
                     {
-                        _targets.AddOrUpdate($"{instrument.Name}:{tag.Value}", value, (_, old) => old + value);
+                        if (tag.Key == "server")
+                        {
+                            server = tag.Value as string;
+                        }
                     }
+
+                    _servers.AddOrUpdate(server ?? "?", value, (_, old) => old + value);
+                }
+            });
+            _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+            {
+                if (instrument.Name == "metrics.query.read.barrier.duration")
+                {
+                    _barrier.Enqueue(value);
                 }
             });
             _listener.Start();
         }
 
-        public double StandbyShare
+        public long Fallbacks => Interlocked.Read(ref _fallbacks);
+
+        /// <summary>The share of reads <paramref name="server"/> (host:port) served.</summary>
+        public double Share(string server)
         {
-            get
-            {
-                var standby = _targets.GetValueOrDefault("metrics.query.reads:standby");
-                var total = standby + _targets.GetValueOrDefault("metrics.query.reads:primary");
-                return total == 0 ? 0 : standby / (double)total;
-            }
+            var total = _servers.Values.Sum();
+            return total == 0 ? 0 : _servers.GetValueOrDefault(server) / (double)total;
         }
 
-        public void Reset() => _targets.Clear();
+        public double BarrierPercentile(double p)
+        {
+            var sorted = _barrier.Order().ToList();
+            return sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+        }
 
-        public string Describe() => string.Join(", ", _targets.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+        public void Reset()
+        {
+            _servers.Clear();
+            _barrier.Clear();
+            Interlocked.Exchange(ref _fallbacks, 0);
+        }
+
+        public string Describe() => string.Join(", ", _servers.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}: {t.Value}")) + $", fallbacks: {Fallbacks}";
 
         public void Dispose() => _listener.Dispose();
     }
