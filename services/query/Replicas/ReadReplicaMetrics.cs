@@ -18,7 +18,7 @@ internal sealed class ReadReplicaMetrics
         var meter = meterFactory.Create(Name);
         _reads = meter.CreateCounter<long>("metrics.query.reads", "{request}", "Requests by the server they read (target: primary, standby; server: host:port of the standby).");
         _fallbacks = meter.CreateCounter<long>("metrics.query.read.fallbacks", "{request}", "Requests that read the primary although they could have read a standby, by reason (behind: no standby replayed past the barrier in time; unavailable: no standby reachable).");
-        _waits = meter.CreateCounter<long>("metrics.query.read.waits", "{request}", "Requests that waited for a standby to replay past their barrier.");
+        _waits = meter.CreateCounter<long>("metrics.query.read.waits", "{request}", "Requests served by a standby after waiting for it to replay past their barrier.");
         _barrierFailures = meter.CreateCounter<long>("metrics.query.read.barrier.failures", "{request}", "Requests that read a standby without a barrier because the primary's WAL position could not be read (primary down).");
         _barrier = meter.CreateHistogram<double>("metrics.query.read.barrier.duration", "s", "Time from request start to its data source being chosen: the primary's WAL position plus any wait for a standby.");
     }

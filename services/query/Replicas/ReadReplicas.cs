@@ -85,6 +85,7 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         using var timer = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var reachable = false;
+        var waited = false;
         try
         {
             while (true)
@@ -96,7 +97,7 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
                     {
                         if (await standby.CheckAsync(deadline.Token) >= barrier)
                         {
-                            _metrics.ReadStandby(standby.Name, waited: true, _time.GetElapsedTime(started));
+                            _metrics.ReadStandby(standby.Name, waited, _time.GetElapsedTime(started));
                             return standby.DataSource;
                         }
 
@@ -113,6 +114,7 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
                     break;
                 }
 
+                waited = true;
                 await Task.Delay(PollInterval, _time, deadline.Token);
             }
         }

@@ -14,6 +14,7 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
 
     private readonly Lock _lock = new();
     private long _replayed;
+    private long _checks;
     private long _downUntil;
     private Task<ulong>? _check;
     private string? _server;
@@ -26,6 +27,9 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
 
     /// <summary>The replay position last seen (replay only moves forward, so a later read is at least this).</summary>
     public ulong Replayed => (ulong)Interlocked.Read(ref _replayed);
+
+    /// <summary>Replay positions read from the server so far.</summary>
+    public long Checks => Interlocked.Read(ref _checks);
 
     public bool IsUp => time.GetTimestamp() >= Interlocked.Read(ref _downUntil);
 
@@ -59,6 +63,7 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
                 : reader.IsDBNull(1) ? 0
                 : (ulong)reader.GetFieldValue<NpgsqlLogSequenceNumber>(1);
             Interlocked.Exchange(ref _replayed, (long)replayed);
+            Interlocked.Increment(ref _checks);
             NoteServer(reader.IsDBNull(2) ? name : reader.GetString(2));
             return replayed;
         }

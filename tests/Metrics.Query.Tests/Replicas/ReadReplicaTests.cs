@@ -1,5 +1,8 @@
+using Grpc.Net.Client;
+using Metrics.Contracts.TensorBoard.Data;
 using Metrics.Query.Replicas;
 using Metrics.Query.Tests.TestData;
+using Metrics.ServiceDefaults.Hosting;
 using Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -75,6 +78,7 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
         var client = fixture.Client(query);
         var standby = query.Services.GetRequiredService<ReadReplicas>().Standbys.Single();
         await fixture.Standby.PauseReplayAsync(CancellationToken.None);
+        var before = standby.Checks;
         Task<HttpResponseMessage> reading;
         long run;
         try
@@ -83,7 +87,7 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
             reading = client.GetAsync($"/api/v1/runs/{run}/scalars?tag=lr");
 
             // The request has asked the paused standby how far it got (it cannot be far enough): it is waiting.
-            await Eventually.TrueAsync(() => standby.Replayed != 0, TimeSpan.FromSeconds(30), () => "the request never checked the standby");
+            await Eventually.TrueAsync(() => standby.Checks > before || reading.IsCompleted, TimeSpan.FromSeconds(30), () => "the request never checked the standby");
             Assert.False(reading.IsCompleted, "the request answered while the standby was paused and before the freshness timeout");
         }
         finally
@@ -127,6 +131,47 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
             Assert.Equal([(9L, 1.0, 4.0)], Json.Points(await Json.GetAsync(client, $"/api/v1/runs/{run}/scalars?tag=y")));
             Assert.True(counts[Fallbacks, "unavailable"] == 1 && counts[Reads, "standby"] == 0, counts.Describe());
         }
+    }
+
+    [Fact]
+    public async Task TensorBoardReadScalars_StandbyStreamingThenPaused_AlwaysHasTheJustWrittenPoint()
+    {
+        await using var query = fixture.Query(fixture.Standby.Url("metrics"), freshnessTimeoutMs: 60_000, tensorBoard: true);
+        using var counts = new ReadCounts(query);
+        using var channel = GrpcChannel.ForAddress(query.Services.GetRequiredService<ServiceEndpoints>().Address("tensorboard"));
+        var client = new TensorBoardDataProvider.TensorBoardDataProviderClient(channel);
+        async Task<List<long>> StepsAsync(string tag) =>
+            [.. (await client.ReadScalarsAsync(new ReadScalarsRequest
+            {
+                ExperimentId = ReplicaFixture.Project,
+                PluginFilter = new PluginFilter { PluginName = "scalars" },
+                RunTagFilter = new RunTagFilter { Tags = new TagFilter { Names = { tag } } },
+                Downsample = new Downsample { NumPoints = 100 },
+            })).Runs.SelectMany(r => r.Tags).Single().Data.Step];
+
+        await fixture.WriteAsync("tb-fresh", step: 11, value: 1);
+        Assert.Equal([11L], await StepsAsync("tb-fresh"));
+        Assert.True(counts[Reads, "standby"] == 1 && counts[Fallbacks] == 0, counts.Describe());
+
+        await fixture.Standby.PauseReplayAsync(CancellationToken.None);
+        try
+        {
+            var standby = query.Services.GetRequiredService<ReadReplicas>().Standbys.Single();
+            var before = standby.Checks;
+            await fixture.WriteAsync("tb-paused", step: 12, value: 2);
+            var reading = StepsAsync("tb-paused");
+            await Eventually.TrueAsync(() => standby.Checks > before || reading.IsCompleted, TimeSpan.FromSeconds(30), () => "the call never checked the standby");
+            Assert.False(reading.IsCompleted, "the call answered while the standby was paused and before the freshness timeout");
+            await fixture.Standby.ResumeReplayAsync(CancellationToken.None);
+            Assert.Equal([12L], await reading);
+        }
+        finally
+        {
+            await fixture.Standby.ResumeReplayAsync(CancellationToken.None);
+        }
+
+        // The first call may have waited a few milliseconds too (the primary flushes WAL lazily with synchronous_commit off).
+        Assert.True(counts[Reads, "standby"] == 2 && counts[Waits] >= 1 && counts[Fallbacks] == 0, counts.Describe());
     }
 
     [Fact]

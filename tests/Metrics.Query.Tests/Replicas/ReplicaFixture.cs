@@ -63,16 +63,36 @@ public sealed class ReplicaFixture : IAsyncLifetime
         return standby;
     }
 
-    /// <summary>The query service (in this process, real HTTP pipeline) reading from <paramref name="readUrl"/>.</summary>
-    public WebApplicationFactory<Program> Query(string readUrl, int freshnessTimeoutMs) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+    /// <summary>
+    /// The query service (in this process, real HTTP pipeline) reading from <paramref name="readUrl"/>;
+    /// with <paramref name="tensorBoard"/>, on real Kestrel ports with the TensorBoard port serving <see cref="Project"/>.
+    /// </summary>
+    public WebApplicationFactory<Program> Query(string readUrl, int freshnessTimeoutMs, bool tensorBoard = false)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
+            if (tensorBoard)
+            {
+                web.UseSetting("LISTEN", "loopback");
+                web.UseSetting("HTTP_PORT", "0");
+                web.UseSetting("TENSORBOARD_PORT", "0");
+                web.UseSetting("TENSORBOARD_PROJECTS", Project);
+            }
+
             web.UseSetting("DATABASE_URL", PrimaryUrl);
             web.UseSetting("DATABASE_READ_URL", readUrl);
             web.UseSetting("READ_FRESHNESS_TIMEOUT_MS", freshnessTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
             web.UseSetting("TOKEN_PEPPER", Pepper);
             web.UseSetting("TOKEN_CACHE_SECONDS", "0");
         });
+        if (tensorBoard)
+        {
+            factory.UseKestrel();
+            factory.StartServer();
+        }
+
+        return factory;
+    }
 
     public HttpClient Client(WebApplicationFactory<Program> query)
     {
