@@ -72,15 +72,6 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
             return any.DataSource;
         }
 
-        foreach (var standby in InTurn(first))
-        {
-            if (standby.IsUp && standby.Replayed >= barrier)
-            {
-                _metrics.ReadStandby(standby.Name, waited: false, _time.GetElapsedTime(started));
-                return standby.DataSource;
-            }
-        }
-
         var left = _timeout - _time.GetElapsedTime(started);
         using var timer = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
@@ -88,25 +79,36 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         var waited = false;
         try
         {
+            // The host whose turn it is, if it has replayed far enough (asked when its last known
+            // position is behind); else any host already known to be far enough; else wait for one.
+            var turn = _standbys[first];
+            if (turn.IsUp && (turn.Replayed >= barrier || await TryCheckAsync(turn, deadline.Token) >= barrier))
+            {
+                _metrics.ReadStandby(turn.Name, waited: false, _time.GetElapsedTime(started));
+                return turn.DataSource;
+            }
+
+            foreach (var standby in InTurn(first).Skip(1))
+            {
+                if (standby.IsUp && standby.Replayed >= barrier)
+                {
+                    _metrics.ReadStandby(standby.Name, waited: false, _time.GetElapsedTime(started));
+                    return standby.DataSource;
+                }
+            }
+
             while (true)
             {
                 reachable = false;
                 foreach (var standby in InTurn(first).Where(s => s.IsUp))
                 {
-                    try
+                    if (await TryCheckAsync(standby, deadline.Token) >= barrier)
                     {
-                        if (await standby.CheckAsync(deadline.Token) >= barrier)
-                        {
-                            _metrics.ReadStandby(standby.Name, waited, _time.GetElapsedTime(started));
-                            return standby.DataSource;
-                        }
+                        _metrics.ReadStandby(standby.Name, waited, _time.GetElapsedTime(started));
+                        return standby.DataSource;
+                    }
 
-                        reachable = true;
-                    }
-                    catch (StandbyUnavailableException e)
-                    {
-                        LogStandbyUnavailable(_logger, standby.Name, e.InnerException?.Message ?? e.Message);
-                    }
+                    reachable |= standby.IsUp;
                 }
 
                 if (!reachable)
@@ -137,6 +139,20 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         }
 
         return _primary;
+    }
+
+    /// <summary>The replay position <paramref name="standby"/> reports now, or 0 when it cannot be asked (it is then marked down).</summary>
+    private async Task<ulong> TryCheckAsync(StandbyServer standby, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await standby.CheckAsync(cancellationToken);
+        }
+        catch (StandbyUnavailableException e)
+        {
+            LogStandbyUnavailable(_logger, standby.Name, e.InnerException?.Message ?? e.Message);
+            return 0;
+        }
     }
 
     private IEnumerable<StandbyServer> InTurn(int first)

@@ -175,6 +175,27 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
     }
 
     [Fact]
+    public async Task Read_StandbyAndPrimaryInReadUrl_BothServeInTurn()
+    {
+        var standbyHost = "127.0.0.1:" + fixture.Standby.Port;
+        var primaryHost = "127.0.0.1:" + fixture.Primary.Port;
+        await using var query = fixture.Query($"postgres://postgres@{standbyHost},{primaryHost}/metrics", freshnessTimeoutMs: 60_000);
+        using var counts = new ReadCounts(query);
+        var client = fixture.Client(query);
+        var run = await fixture.WriteAsync("spread", step: 5, value: 3);
+
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                Assert.Equal([(5L, 1.0, 3.0)], Json.Points(await Json.GetAsync(client, $"/api/v1/runs/{run}/scalars?tag=spread")));
+                return counts[Reads, standbyHost] > 0 && counts[Reads, primaryHost] > 0;
+            },
+            TimeSpan.FromSeconds(60),
+            counts.Describe);
+        Assert.True(counts[Fallbacks] == 0, counts.Describe());
+    }
+
+    [Fact]
     public async Task Stream_WithStandby_ReadsThePrimary()
     {
         await using var query = fixture.Query(fixture.Standby.Url("metrics"), freshnessTimeoutMs: 60_000);
