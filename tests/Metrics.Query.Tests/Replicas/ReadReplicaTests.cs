@@ -40,7 +40,7 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
         // And the points were really read there: the standby ran the query service's scalar reads.
         await using var standby = Npgsql.NpgsqlDataSource.Create(Metrics.Storage.DatabaseUrl.ToConnectionString(fixture.Standby.Url("metrics")));
         await using var activity = standby.CreateCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'metrics-query-read' AND query LIKE '%scalar_points%'");
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'metrics-query-read' AND query LIKE '%scalar%'");
         Assert.True((long)(await activity.ExecuteScalarAsync())! > 0, "no scalar read on the standby");
     }
 
