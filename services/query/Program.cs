@@ -1,4 +1,5 @@
 using Metrics.Query;
+using Metrics.Query.Replicas;
 using Metrics.Query.TensorBoard;
 using Metrics.ServiceDefaults.Hosting;
 
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("metrics-query");
 builder.AddQueryApi();
 builder.AddTensorBoardProvider();
+builder.AddReadReplicas(); // after the readers it routes
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -3,6 +3,7 @@ using Metrics.Query.Blobs;
 using Metrics.Query.HParams;
 using Metrics.Query.Logdir;
 using Metrics.Query.Projects;
+using Metrics.Query.Replicas;
 using Metrics.Query.Runs;
 using Metrics.Query.Scalars;
 using Metrics.Query.Stream;
@@ -12,7 +13,7 @@ using Metrics.Query.Tensors;
 namespace Metrics.Query;
 
 /// <summary>
-/// The middleware order (authenticate, rate-limit per token, authorize) and the /api/v1 routes of
+/// The middleware order (authenticate, rate-limit per token, authorize, choose where reads go) and the /api/v1 routes of
 /// DESIGN.md, one Map line per feature folder. GET /runs/{runId}/logdir.tar.gz belongs to the
 /// exporter: it adds Logdir/LogdirApi.cs with MapLogdirApi(this RouteGroupBuilder) and one line here.
 /// </summary>
@@ -27,13 +28,15 @@ public static class QueryApiEndpointExtensions
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseReadReplicas();
         app.MapOpenApi();
 
         var api = app.MapGroup(Prefix)
             .RequireAuthorization(QueryAuthorization.ReadPolicy)
             .RequireRateLimiting(QueryRateLimiting.PerTokenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ReadsFromStandby();
         api.MapProjectsApi();
         api.MapRunsApi();
         api.MapTagsApi();

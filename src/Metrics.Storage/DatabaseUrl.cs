@@ -9,8 +9,8 @@ namespace Metrics.Storage;
 /// </summary>
 public static class DatabaseUrl
 {
-    /// <summary>Converts <paramref name="value"/>; throws <see cref="FormatException"/> naming the problem.</summary>
-    public static string ToConnectionString(string value)
+    /// <summary>Converts <paramref name="value"/>; throws <see cref="FormatException"/> naming the problem and <paramref name="setting"/>.</summary>
+    public static string ToConnectionString(string value, string setting = "METRICS_DATABASE_URL")
     {
         ArgumentNullException.ThrowIfNull(value);
         if (!value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
@@ -22,17 +22,17 @@ public static class DatabaseUrl
             }
             catch (ArgumentException e)
             {
-                throw new FormatException("METRICS_DATABASE_URL is neither a postgres:// URL nor a valid connection string: " + e.Message, e);
+                throw new FormatException(setting + " is neither a postgres:// URL nor a valid connection string: " + e.Message, e);
             }
         }
 
         // libpq's multi-host form (postgres://u@h1:5432,h2:5432/db): System.Uri takes one host, so
         // the URL is parsed with a stand-in and the list goes to Npgsql's Host as it is.
-        var hosts = HostList(value);
+        var hosts = HostList(value, setting);
         var single = hosts is null ? value : string.Concat(value.AsSpan(0, hosts.Value.Start), StandIn, value.AsSpan(hosts.Value.Start + hosts.Value.Text.Length));
         if (!Uri.TryCreate(single, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
-            throw new FormatException("METRICS_DATABASE_URL is not a valid postgres:// URL.");
+            throw new FormatException(setting + " is not a valid postgres:// URL.");
         }
 
         var builder = new NpgsqlConnectionStringBuilder
@@ -65,7 +65,7 @@ public static class DatabaseUrl
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"METRICS_DATABASE_URL: the query parameter '{key}' is not understood: {e.Message}", e);
+                throw new FormatException($"{setting}: the query parameter '{key}' is not understood: {e.Message}", e);
             }
         }
 
@@ -84,7 +84,7 @@ public static class DatabaseUrl
     };
 
     /// <summary>The host list of a multi-host URL and where it starts (null when the URL names one host).</summary>
-    private static (string Text, int Start)? HostList(string url)
+    private static (string Text, int Start)? HostList(string url, string setting)
     {
         var authorityStart = url.IndexOf("://", StringComparison.Ordinal) + 3;
         var end = url.IndexOfAny(['/', '?'], authorityStart);
@@ -98,7 +98,7 @@ public static class DatabaseUrl
 
         if (hosts.Split(',').Any(string.IsNullOrWhiteSpace))
         {
-            throw new FormatException("METRICS_DATABASE_URL lists an empty host: " + hosts);
+            throw new FormatException(setting + " lists an empty host: " + hosts);
         }
 
         return (hosts, authorityStart + hostsStart);

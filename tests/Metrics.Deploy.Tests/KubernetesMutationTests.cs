@@ -27,6 +27,7 @@ public sealed class KubernetesMutationTests
     [InlineData("tensorboard.yaml", "        app.kubernetes.io/component: tensorboard\n    spec:", "        app.kubernetes.io/component: tensorboard\n        metrics.dev/database-client: \"true\"\n    spec:", "only ingest, query, exporter and migrate reach PostgreSQL")]
     [InlineData("networkpolicy.yaml", "      metrics.dev/database-client: \"true\"\n  policyTypes:\n    - Egress", "      app.kubernetes.io/part-of: metrics\n  policyTypes:\n    - Egress", "opens egress to 5432 for pods without metrics.dev/database-client=true")]
     [InlineData("logdir-pvc.yaml", "- ReadWriteMany", "- ReadWriteOnce", "must be ReadWriteMany")]
+    [InlineData("query.yaml", "            - name: METRICS_READ_FRESHNESS_TIMEOUT_MS\n              value: \"1000\"", "            - name: METRICS_READ_FRESHNESS_TIMEOUT_MS\n              value: \"1000\"\n            - name: METRICS_READ_FRESHNESS_TIMEOUT_MS\n              value: \"50\"", "env METRICS_READ_FRESHNESS_TIMEOUT_MS is set 2 times")]
     [InlineData("query.yaml", "kind: HorizontalPodAutoscaler\nmetadata:\n  name: metrics-query\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: metrics-query", "kind: HorizontalPodAutoscaler\nmetadata:\n  name: metrics-query\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: metrics-queries", "scales Deployment/metrics-queries, which is not rendered")]
     public void Check_BrokenBaseManifest_ReportsIt(string file, string from, string to, string expected)
     {

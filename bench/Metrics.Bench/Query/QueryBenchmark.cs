@@ -10,10 +10,13 @@ namespace Metrics.Bench.Query;
 /// `metrics bench query`: p50/p99 latency of 1000-point downsampled reads of a 1M-point scalar
 /// series by 8 concurrent HTTP readers, beside the full read (every point, streamed) of the same
 /// series in the same run. Self-contained: a private PostgreSQL, data loaded by binary COPY, the
-/// query service in-process on real Kestrel. Value = p99 ms; ratio = p99 / full read.
+/// query service in-process on real Kestrel. Value = p99 ms; ratio = p99 / full read. With
+/// <see cref="QueryBenchmarkOptions.Standby"/>, also read throughput over primary + standby (<see cref="ReplicaReadBenchmark"/>).
 /// </summary>
 public static class QueryBenchmark
 {
+    private const string Database = "metrics_bench_query";
+
     public static async Task<BenchResult> RunAsync(QueryBenchmarkOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -106,6 +109,20 @@ public static class QueryBenchmark
                 result.Extra["load_seconds"] = Math.Round(loadSeconds, 1);
                 result.Extra["target_p99_ms"] = 25;
                 result.Extra["target_first_read_ms"] = 100;
+                if (options.Standby)
+                {
+                    await ReplicaReadBenchmark.AddAsync(result, postgres, Database, pepper, token, address,
+                    [
+                        ("downsample", options.RequestsPerReader, (client, cancel) => GetAsync(client, downsample, cancel)),
+                        ("query_10x10", Math.Max(1, options.RequestsPerReader / 10), async (client, cancel) =>
+                        {
+                            using var response = await client.PostAsync($"/api/v1/projects/{QueryBenchmarkData.Project}/scalars/query", System.Net.Http.Json.JsonContent.Create(manyBody), cancel);
+                            response.EnsureSuccessStatusCode();
+                            _ = await response.Content.ReadAsByteArrayAsync(cancel);
+                        }),
+                    ], options, cancellationToken);
+                }
+
                 return result;
             }
         }
@@ -171,9 +188,9 @@ public static class QueryBenchmark
     private static async Task<string> CreateDatabaseAsync(LocalPostgres postgres, CancellationToken cancellationToken)
     {
         await using var admin = MetricsDataSource.Create(postgres.Url(), applicationName: "metrics-bench");
-        await using var command = admin.CreateCommand("CREATE DATABASE metrics_bench_query");
+        await using var command = admin.CreateCommand("CREATE DATABASE " + Database);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        return postgres.Url("metrics_bench_query");
+        return postgres.Url(Database);
     }
 
     private static void TryDelete(string dir)

@@ -21,6 +21,9 @@ public sealed record QueryBenchmarkOptions
     /// <summary>max_points of each downsampled read.</summary>
     public int MaxPoints { get; init; } = 1000;
 
+    /// <summary>Also measure read throughput spread over the primary and a streaming standby, beside the primary alone (replica_* figures).</summary>
+    public bool Standby { get; init; }
+
     /// <summary>Where the private PostgreSQL lives (a temp folder, deleted after, when null).</summary>
     public string? DataDir { get; init; }
 

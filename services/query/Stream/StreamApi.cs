@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Metrics.Query.Auth;
 using Metrics.Query.Errors;
+using Metrics.Query.Replicas;
 using Metrics.Query.Scalars;
 using Microsoft.AspNetCore.Mvc;
 using Metrics.Storage.Chunks;
@@ -26,6 +27,7 @@ internal static class StreamApi
     {
         api.MapGet("/runs/{runId:long}/stream", StreamAsync)
             .WithName("StreamRun")
+            .ReadsFromPrimary()
             .WithSummary("Server-Sent Events of new scalar points of the chosen tags (all scalar tags when none) as they are committed")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);

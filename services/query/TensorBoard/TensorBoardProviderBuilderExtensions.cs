@@ -13,7 +13,7 @@ public static class TensorBoardProviderBuilderExtensions
     {
         builder.Services.AddOptions<TensorBoardOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddGrpc().AddServiceOptions<TensorBoardDataProviderService>(o => o.Interceptors.Add<DatabaseFaultInterceptor>());
-        builder.Services.AddSingleton<TensorBoardCatalog>();
+        builder.Services.AddScoped<TensorBoardCatalog>(); // per call: it reads the call's data source (Replicas/)
         builder.Services.AddSingleton<LastWallTimes>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

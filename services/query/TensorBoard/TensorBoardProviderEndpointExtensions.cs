@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server;
+using Metrics.Query.Replicas;
 using Microsoft.Extensions.Options;
 
 namespace Metrics.Query.TensorBoard;
@@ -30,7 +31,7 @@ public static partial class TensorBoardProviderEndpointExtensions
 
             await next(context);
         });
-        app.MapGrpcService<TensorBoardDataProviderService>();
+        app.MapGrpcService<TensorBoardDataProviderService>().ReadsFromStandby();
         var settings = options.Value;
         LogServing(app.Logger, settings.Port!.Value, settings.Listen, settings.AllowedProjects is null ? TensorBoardOptions.AllProjects : string.Join(",", settings.AllowedProjects.Order(StringComparer.Ordinal)));
         return app;

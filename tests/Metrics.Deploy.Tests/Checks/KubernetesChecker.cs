@@ -120,6 +120,12 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
 
             var environment = new Dictionary<string, string>(StringComparer.Ordinal);
             var env = container.Env ?? [];
+            foreach (var twice in env.GroupBy(v => v.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                // Kubernetes keeps the last entry of a name: an overlay that adds one beside the base's hides it.
+                Problem(where, $"env {twice.Key} is set {twice.Count()} times");
+            }
+
             foreach (var (variable, index) in env.Select((v, i) => (v, i)))
             {
                 // A variable only composed into a later one ($(NAME), e.g. a URL from a secret's
@@ -170,7 +176,7 @@ internal sealed class KubernetesChecker(IReadOnlyDictionary<string, Component> c
             {
                 Problem(where, $"secretKeyRef names Secret {reference.Name}, which the overlay neither renders nor declares external");
             }
-            else if (secret.Data?.ContainsKey(reference.Key) != true && secret.StringData?.ContainsKey(reference.Key) != true)
+            else if (reference.Optional != true && secret.Data?.ContainsKey(reference.Key) != true && secret.StringData?.ContainsKey(reference.Key) != true)
             {
                 Problem(where, $"Secret {reference.Name} has no key {reference.Key}");
             }
