@@ -1,6 +1,7 @@
 using System.Globalization;
 using Metrics.LocalStack.Ha;
 using Metrics.Storage;
+using Metrics.Testing;
 using Npgsql;
 
 namespace Metrics.LocalStack.Tests.Ha;
@@ -30,8 +31,19 @@ public sealed class PatroniClusterTests
 
             Assert.NotEqual(killed, primary);
             Assert.Equal(standby, primary);
-            dataSource.Clear();
-            Assert.Equal(1000L, await ScalarAsync(dataSource, "SELECT count(*) FROM t"));
+            // The pool's connections to the dead server fail once each; a new one reaches the new primary.
+            var rows = await Eventually.ValueAsync(async () =>
+            {
+                try
+                {
+                    return (long?)await ScalarAsync(dataSource, "SELECT count(*) FROM t");
+                }
+                catch (NpgsqlException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(30), () => "the table to be readable on the new primary");
+            Assert.Equal(1000L, rows);
             await ExecuteAsync(dataSource, "INSERT INTO t VALUES (1001)");
             Assert.Equal(primary.Port, (int)await PortAsync(dataSource));
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace Metrics.LocalStack.Ha;
@@ -81,7 +81,7 @@ public sealed partial class PatroniCluster : IAsyncDisposable
     /// The URL writers use: every node, the read-write one chosen at connect time, so a client
     /// follows a new primary by reconnecting (libpq's multi-host form, as METRICS_DATABASE_URL takes it).
     /// </summary>
-    public string WriterUrl(string database = "postgres") => MultiHostUrl(database, "target_session_attrs=read-write");
+    public string WriterUrl(string database = "postgres") => MultiHostUrl(database, "target_session_attrs=read-write&hostrecheckseconds=1");
 
     /// <summary>The URL readers that accept a little staleness use: a standby when one is up, load-balanced.</summary>
     public string StandbyUrl(string database = "postgres") => MultiHostUrl(database, "target_session_attrs=prefer-standby&load_balance_hosts=random");
@@ -130,8 +130,11 @@ public sealed partial class PatroniCluster : IAsyncDisposable
         var members = await MembersAsync(cancellationToken);
         var candidate = members.FirstOrDefault(m => m.Role == "sync_standby")
             ?? throw new InvalidOperationException("the HA cluster has no synchronous standby to switch over to");
-        using var response = await _http.PostAsJsonAsync(new Uri(primary.Api, "/switchover"),
-            new Dictionary<string, string> { ["leader"] = primary.Name, ["candidate"] = candidate.Name }, cancellationToken);
+        // Patroni wants a Content-Length (no chunked body) and answers once the switchover is done.
+        using var request = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["leader"] = primary.Name, ["candidate"] = candidate.Name }), Encoding.UTF8, "application/json");
+        request.Headers.ContentLength = await request.ReadAsByteArrayAsync(cancellationToken) is var bytes ? bytes.Length : 0;
+        using var slow = new HttpClient { Timeout = TimeSpan.FromSeconds(90) };
+        using var response = await slow.PostAsync(new Uri(primary.Api, "/switchover"), request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
