@@ -21,10 +21,11 @@ public static class SoakRunner
         ArgumentNullException.ThrowIfNull(progress);
         var latency = new LatencyRecorder();
         var queryLatency = new LatencyRecorder();
-        var channel = services.Channel();
-        var client = new Metrics.Contracts.V1.Ingest.IngestClient(channel);
+        // One channel (one HTTP/2 connection) per ingest replica, writers spread over them: the relay
+        // sends each new connection to the next replica, so every replica carries writers.
+        var clients = services.Ingests.Select(_ => new Metrics.Contracts.V1.Ingest.IngestClient(services.Channel())).ToList();
         var writers = Enumerable.Range(0, settings.Writers)
-            .Select(i => new LoadWriter(LoadSeries.For(i, settings.Runs, settings.PointsPerBatch, settings.RunPrefix), client, services.WriteToken, latency, settings.Window, settings.BatchesPerSecond))
+            .Select(i => new LoadWriter(LoadSeries.For(i, settings.Runs, settings.PointsPerBatch, settings.RunPrefix), clients[i % clients.Count], services.WriteToken, latency, settings.Window, settings.BatchesPerSecond))
             .ToList();
 
         using var stopGenerating = new CancellationTokenSource();

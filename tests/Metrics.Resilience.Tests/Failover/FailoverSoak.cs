@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using Metrics.Bench.Soak;
+using Metrics.Client;
 using Metrics.LocalStack.Ha;
 using Metrics.Resilience.Tests.Support;
+using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Failover;
 
 /// <summary>
 /// Writers stream through two ingest replicas (behind one relay) into a Patroni cluster while its
 /// primary is replaced; ingest, query and exporter all take the cluster's multi-host URL. Then:
-/// every acknowledged point stored and exported exactly once, no service restarted, writes
+/// every acknowledged point stored and exported exactly once (the protocol writers' and an SDK
+/// SummaryWriter's, which resumes from the new primary's seq), no service restarted, writes
 /// acknowledged after the change, and failed queries only from the change on, answered again after.
 /// </summary>
 internal static class FailoverSoak
@@ -32,6 +35,8 @@ internal static class FailoverSoak
             failover = Stopwatch.GetElapsedTime(started);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"primary {before.Name} -> {after.Name} in {failover.TotalSeconds:0.0} s"));
         });
+        using var stopSdk = new CancellationTokenSource();
+        var sdk = SdkWriteAsync(services, stopSdk.Token);
         var report = await SoakRunner.RunAsync(services, new SoakSettings
         {
             Writers = 20,
@@ -42,6 +47,8 @@ internal static class FailoverSoak
             RepeatFaults = false,
             FaultInterval = TimeSpan.FromSeconds(10),
         }, log, CancellationToken.None);
+        await stopSdk.CancelAsync();
+        var (sdkPoints, closed) = await sdk;
 
         Report.AssertExactlyOnce(output, scenario + " (2 ingest replicas, Patroni, synchronous replication)", report);
         Assert.Equal([scenario], report.FaultsInjected);
@@ -67,8 +74,55 @@ internal static class FailoverSoak
         }
 
         Assert.True(report.Queries > report.QueryFailures, "no query was answered");
+        await AssertSdkPointsExactlyOnceAsync(output, services, sdkPoints, closed);
         var figures = new FailoverFigures(failover, report.LongestAckStallMs, report.AckMaxMs, report.Queries, report.QueryFailures, ackedAfter);
         output.WriteLine(figures.ToString());
         return figures;
+    }
+
+    private const string SdkRun = "sdk/failover";
+
+    /// <summary>An SDK writer adding 100 points every 100 ms through the relay until stopped, then closing.</summary>
+    private static async Task<(long Points, SummaryWriterCloseResult Closed)> SdkWriteAsync(SoakServices services, CancellationToken stop)
+    {
+        await using var writer = new SummaryWriter(new SummaryWriterOptions
+        {
+            Server = services.Relay.Url,
+            Token = services.WriteToken,
+            RunName = SdkRun,
+            WriterId = "sdk-failover",
+            JournalDirectory = Stack.WorkDirectory("failover_sdk_journal"),
+            MaxBatchPoints = 500,
+        });
+        long step = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                for (var i = 0; i < 100; i++, step++)
+                {
+                    writer.AddScalar("loss", step + 0.5, step, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000 + step));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The soak is over: close, which waits for every batch's acknowledgement.
+        }
+
+        return (step, await writer.CloseAsync(CancellationToken.None));
+    }
+
+    private static async Task AssertSdkPointsExactlyOnceAsync(ITestOutputHelper output, SoakServices services, long points, SummaryWriterCloseResult closed)
+    {
+        Assert.True(closed.Complete, "the SDK writer closed with batches unacknowledged: " + closed);
+        var runId = await StoredData.ScalarAsync(services.DataSource, "SELECT run_id FROM runs WHERE name = $1", SdkRun);
+        var stored = await StoredData.ReadScalarsAsync(services.DataSource, runId, "loss");
+        var applied = await StoredData.ScalarAsync(services.DataSource, "SELECT points FROM writers WHERE run_id = $1", runId);
+        output.WriteLine($"SDK writer: points={points} stored={stored.Count} writers.points={applied} closed={closed}");
+        Assert.Equal(points, stored.Count);
+        Assert.Equal(Enumerable.Range(0, (int)points).Select(s => ((long)s, s + 0.5)), stored);
+        Assert.Equal(points, applied);
     }
 }

@@ -216,7 +216,7 @@ public sealed partial class PatroniCluster : IAsyncDisposable
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log?.WriteLine($"HA cluster: could not remove {Directory}: {e.Message}");
         }
