@@ -4,6 +4,7 @@ using Metrics.Bench.Soak;
 using Metrics.Client;
 using Metrics.LocalStack.Ha;
 using Metrics.Resilience.Tests.Support;
+using Metrics.Storage;
 using Metrics.Testing;
 
 namespace Metrics.Resilience.Tests.Failover;
@@ -82,13 +83,17 @@ internal static class FailoverSoak
 
     private const string SdkRun = "sdk/failover";
 
-    /// <summary>An SDK writer adding 100 points every 100 ms through the relay until stopped, then closing.</summary>
+    /// <summary>
+    /// An SDK writer adding 100 points every 100 ms through the relay until stopped, then closing;
+    /// in a project of its own, so the soak's audit of its project is not disturbed.
+    /// </summary>
     private static async Task<(long Points, SummaryWriterCloseResult Closed)> SdkWriteAsync(SoakServices services, CancellationToken stop)
     {
+        var token = await services.Tokens.CreateAsync("sdk", TokenScope.Write, "failover SDK writer", null, CancellationToken.None);
         await using var writer = new SummaryWriter(new SummaryWriterOptions
         {
             Server = services.Relay.Url,
-            Token = services.WriteToken,
+            Token = token,
             RunName = SdkRun,
             WriterId = "sdk-failover",
             JournalDirectory = Stack.WorkDirectory("failover_sdk_journal"),
