@@ -1,9 +1,11 @@
 namespace Metrics.Bench.Soak;
 
-/// <summary>Latencies in milliseconds, thread-safe, with percentiles.</summary>
+/// <summary>Latencies in milliseconds, thread-safe, with percentiles and the longest pause between two samples.</summary>
 public sealed class LatencyRecorder
 {
     private readonly List<double> _samples = [];
+    private long _lastAdded;
+    private double _longestPauseMs;
 
     public int Count
     {
@@ -18,9 +20,31 @@ public sealed class LatencyRecorder
 
     public void Add(double milliseconds)
     {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_samples)
         {
             _samples.Add(milliseconds);
+            if (_lastAdded != 0)
+            {
+                _longestPauseMs = Math.Max(_longestPauseMs, System.Diagnostics.Stopwatch.GetElapsedTime(_lastAdded, now).TotalMilliseconds);
+            }
+
+            _lastAdded = now;
+        }
+    }
+
+    /// <summary>
+    /// The longest time between two samples (ms): for acks, the longest stretch in which no writer
+    /// had anything acknowledged (a failover's stall, as writers saw it).
+    /// </summary>
+    public double LongestPauseMs
+    {
+        get
+        {
+            lock (_samples)
+            {
+                return _longestPauseMs;
+            }
         }
     }
 

@@ -21,10 +21,11 @@ public static class SoakRunner
         ArgumentNullException.ThrowIfNull(progress);
         var latency = new LatencyRecorder();
         var queryLatency = new LatencyRecorder();
-        var channel = services.Channel();
-        var client = new Metrics.Contracts.V1.Ingest.IngestClient(channel);
+        // One channel (one HTTP/2 connection) per ingest replica, writers spread over them: the relay
+        // sends each new connection to the next replica, so every replica carries writers.
+        var clients = services.Ingests.Select(_ => new Metrics.Contracts.V1.Ingest.IngestClient(services.Channel())).ToList();
         var writers = Enumerable.Range(0, settings.Writers)
-            .Select(i => new LoadWriter(LoadSeries.For(i, settings.Runs, settings.PointsPerBatch, settings.RunPrefix), client, services.WriteToken, latency, settings.Window, settings.BatchesPerSecond))
+            .Select(i => new LoadWriter(LoadSeries.For(i, settings.Runs, settings.PointsPerBatch, settings.RunPrefix), clients[i % clients.Count], services.WriteToken, latency, settings.Window, settings.BatchesPerSecond))
             .ToList();
 
         using var stopGenerating = new CancellationTokenSource();
@@ -34,13 +35,15 @@ public static class SoakRunner
         var rssStart = services.Ingests.Max(i => i.RssBytes);
         long rssMax = rssStart;
         var sampler = SampleAsync(() => rssMax = Math.Max(rssMax, services.Ingests.Max(i => i.RssBytes)), TimeSpan.FromMilliseconds(250), background.Token);
-        var queries = services.Query is null ? Task.FromResult((0L, 0L)) : QueryLoopAsync(services, settings, queryLatency, background.Token);
+        var queries = services.Query is null ? Task.FromResult(new QueryTally()) : QueryLoopAsync(services, settings, queryLatency, started, background.Token);
         var running = writers.Select(w => Task.Run(() => w.RunAsync(stopGenerating.Token, abort.Token), CancellationToken.None)).ToList();
         var reporter = SampleAsync(() => progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0}s acked={writers.Sum(w => w.Series.Points(w.LastAcked))} ack p99={latency.Percentile(99):0.0} ms ingest RSS={rssMax / 1048576.0:0} MB reconnects={writers.Sum(w => w.Reconnects)}")),
             TimeSpan.FromSeconds(5), background.Token);
 
         var injected = new List<string>();
+        var injectedAt = new List<double>();
+        var ackedAfter = new List<long>();
         var deadline = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var faultIndex = 0;
         while (Stopwatch.GetTimestamp() < deadline)
@@ -52,12 +55,15 @@ public static class SoakRunner
                 await Task.Delay(wait, cancellationToken);
             }
 
-            if (settings.Faults.Count > 0 && Stopwatch.GetTimestamp() < deadline)
+            if (settings.Faults.Count > 0 && Stopwatch.GetTimestamp() < deadline && (settings.RepeatFaults || faultIndex < settings.Faults.Count))
             {
                 var fault = settings.Faults[faultIndex++ % settings.Faults.Count];
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0}s fault: {fault.Name}"));
+                var at = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{at,6:0.0}s fault: {fault.Name}"));
                 await fault.InjectAsync(services, cancellationToken);
                 injected.Add(fault.Name);
+                injectedAt.Add(at);
+                ackedAfter.Add(writers.Sum(w => w.Series.Points(w.LastAcked)));
             }
         }
 
@@ -70,7 +76,7 @@ public static class SoakRunner
         await background.CancelAsync();
         await sampler;
         await reporter;
-        var (queryCount, queryFailures) = await queries;
+        var queryTally = await queries;
 
         var acked = writers.Select(w => (w.Series, w.LastAcked)).ToList();
         services.DataSource.Clear(); // pooled connections opened before a database restart are dead
@@ -110,14 +116,19 @@ public static class SoakRunner
             AckMaxMs = latency.Max,
             IngestRssStartBytes = rssStart,
             IngestRssMaxBytes = rssMax,
-            Queries = queryCount,
-            QueryFailures = queryFailures,
+            Queries = queryTally.Count,
+            QueryFailures = queryTally.Failures,
+            QueryFailureWindow = queryTally.Failures > 0 ? (queryTally.FirstFailure, queryTally.LastFailure) : null,
+            QueriesAnsweredAfterLastFailure = queryTally.AnsweredAfterLastFailure,
+            LongestAckStallMs = latency.LongestPauseMs,
             QueryP50Ms = queryLatency.Percentile(50),
             QueryP99Ms = queryLatency.Percentile(99),
             Reconnects = writers.Sum(w => w.Reconnects),
             WriterFaults = [.. writers.Where(w => w.Fault is not null).Select(w => w.Series.WriterId + ": " + w.Fault)],
             ConnectionFailures = failures,
             FaultsInjected = injected,
+            FaultSeconds = injectedAt,
+            PointsAckedAfterFaults = ackedAfter,
         };
     }
 
@@ -141,10 +152,19 @@ public static class SoakRunner
     /// A dashboard's reads while the load runs: the run list, then one series of one run, in turn.
     /// A failure is a 5xx or no answer; a 4xx (a series not written yet) is an answer.
     /// </summary>
-    private static async Task<(long Count, long Failures)> QueryLoopAsync(SoakServices services, SoakSettings settings, LatencyRecorder latency, CancellationToken cancellationToken)
+    private static async Task<QueryTally> QueryLoopAsync(SoakServices services, SoakSettings settings, LatencyRecorder latency, long started, CancellationToken cancellationToken)
     {
         using var http = services.QueryClient();
-        long count = 0, failures = 0;
+        var tally = new QueryTally();
+        void Failed()
+        {
+            var at = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            tally.Failures++;
+            tally.FirstFailure = tally.Failures == 1 ? at : tally.FirstFailure;
+            tally.LastFailure = at;
+            tally.AnsweredAfterLastFailure = 0;
+        }
+
         long? runId = null;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         try
@@ -154,17 +174,19 @@ public static class SoakRunner
                 var path = runId is { } id
                     ? string.Create(CultureInfo.InvariantCulture, $"/api/v1/runs/{id}/scalars?tag=w0/loss&max_points=1000")
                     : $"/api/v1/projects/{services.Options.Project}/runs?limit=100&prefix={settings.RunPrefix}/";
-                var started = Stopwatch.GetTimestamp();
+                var sent = Stopwatch.GetTimestamp();
                 try
                 {
                     using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
                     var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                    count++;
+                    tally.Count++;
                     if ((int)response.StatusCode >= 500)
                     {
-                        failures++;
+                        Failed();
                         continue;
                     }
+
+                    tally.AnsweredAfterLastFailure++;
 
                     if (!response.IsSuccessStatusCode)
                     {
@@ -173,7 +195,7 @@ public static class SoakRunner
                         continue;
                     }
 
-                    latency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    latency.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                     if (runId is null)
                     {
                         runId = FirstRunId(body);
@@ -185,8 +207,8 @@ public static class SoakRunner
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {
-                    count++;
-                    failures++;
+                    tally.Count++;
+                    Failed();
                 }
             }
         }
@@ -195,7 +217,21 @@ public static class SoakRunner
             // The soak is over.
         }
 
-        return (count, failures);
+        return tally;
+    }
+
+    /// <summary>What the query loop saw: answers, failures and when they happened (seconds into the soak).</summary>
+    private sealed class QueryTally
+    {
+        public long Count { get; set; }
+
+        public long Failures { get; set; }
+
+        public double FirstFailure { get; set; }
+
+        public double LastFailure { get; set; }
+
+        public long AnsweredAfterLastFailure { get; set; }
     }
 
     private static long? FirstRunId(string body)

@@ -21,6 +21,9 @@ public sealed record SoakSettings
     /// <summary>Faults injected in turn while the writers write (none: a pure load test).</summary>
     public IReadOnlyList<SoakFault> Faults { get; init; } = [];
 
+    /// <summary>Whether the faults start over once all were injected (false: each once, in order).</summary>
+    public bool RepeatFaults { get; init; } = true;
+
     /// <summary>Time between two faults.</summary>
     public TimeSpan FaultInterval { get; init; } = TimeSpan.FromSeconds(10);
 
