@@ -5,7 +5,7 @@ namespace Metrics.Storage.Chunks;
 /// (NaN ignored, ±Infinity kept, ties to the earlier step) and first NaN points as the query
 /// service's ScalarBucket keeps, so a chunk summary merges into a bucket as a block summary does.
 /// </summary>
-internal readonly record struct ChunkSummary(
+public readonly record struct ChunkSummary(
     int Count,
     ScalarChunkPoint First,
     ScalarChunkPoint Last,

@@ -1,4 +1,4 @@
 namespace Metrics.Storage.Chunks;
 
 /// <summary>One scalar point as a chunk holds it: the columns of scalar_points but the series.</summary>
-internal readonly record struct ScalarChunkPoint(long Step, double WallTime, double Value);
+public readonly record struct ScalarChunkPoint(long Step, double WallTime, double Value);
