@@ -1,4 +1,5 @@
 using System.Globalization;
+using Metrics.Storage.Chunks;
 using Npgsql;
 using Xunit;
 
@@ -10,23 +11,19 @@ namespace Metrics.Testing;
 /// </summary>
 public static class StoredData
 {
+    /// <summary>The visible points of a scalar series, read as every reader reads them (through <see cref="ScalarChunkReads"/>); empty when the series does not exist.</summary>
     public static async Task<List<(long Step, double Value)>> ReadScalarsAsync(NpgsqlDataSource db, long runId, string tag)
     {
-        await using var command = db.CreateCommand(
-            """
-            SELECT p.step, p.value FROM scalar_points p JOIN series s USING (series_id)
-            WHERE s.run_id = $1 AND s.tag = $2 ORDER BY p.step
-            """);
+        await using var command = db.CreateCommand("SELECT series_id FROM series WHERE run_id = $1 AND tag = $2");
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tag });
-        await using var reader = await command.ExecuteReaderAsync();
-        var points = new List<(long, double)>();
-        while (await reader.ReadAsync())
+        if (await command.ExecuteScalarAsync() is not long seriesId)
         {
-            points.Add((reader.GetInt64(0), reader.GetDouble(1)));
+            return [];
         }
 
-        return points;
+        var points = await ScalarChunkReads.ReadPointsAsync(db, seriesId, long.MinValue, long.MaxValue, CancellationToken.None);
+        return [.. points.Select(p => (p.Step, p.Value))];
     }
 
     public static async Task<(long Count, long? Min, long? Max)> SeriesStatsAsync(NpgsqlDataSource db, long runId, string tag)

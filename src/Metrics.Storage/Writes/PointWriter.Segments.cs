@@ -6,24 +6,6 @@ namespace Metrics.Storage.Writes;
 
 public sealed partial class PointWriter
 {
-    private static readonly PointTable ScalarTable = new(
-        "scalar_points",
-        "scalar_stage",
-        "series_id, step, wall_time, value",
-        """
-        CREATE TEMP TABLE IF NOT EXISTS scalar_stage (series_id bigint, step bigint, wall_time float8, value float8) ON COMMIT DELETE ROWS;
-        TRUNCATE scalar_stage
-        """,
-        """
-        WITH up AS (
-            INSERT INTO scalar_points AS p (series_id, step, wall_time, value)
-            SELECT series_id, step, wall_time, value FROM scalar_stage ORDER BY series_id, step
-            ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, value = EXCLUDED.value
-            RETURNING p.series_id, (p.xmax = 0) AS inserted
-        )
-        SELECT series_id, count(*) FILTER (WHERE inserted) FROM up GROUP BY series_id
-        """);
-
     private static readonly PointTable TensorTable = new(
         "tensor_points",
         "tensor_stage",
@@ -91,47 +73,6 @@ public sealed partial class PointWriter
             await WritePointsAsync(connection, state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))), BlobTable, CopyBlobPointsAsync, forceSlowPath, cancellationToken);
             await FlushSeriesAsync(connection, state, cancellationToken);
             start = end;
-        }
-    }
-
-    private static Task WriteScalarsAsync(NpgsqlConnection connection, CommitState state, List<WriteBatch> segment, bool forceSlowPath, CancellationToken cancellationToken)
-    {
-        var total = segment.Sum(b => b.Scalars.Sum(s => s.Count));
-        if (total == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        // Columnar input straight into one array of structs: the hot path allocates nothing per point.
-        var rows = new ScalarRow[total];
-        var n = 0;
-        foreach (var batch in segment)
-        {
-            foreach (var series in batch.Scalars)
-            {
-                var id = state.Series[new SeriesKey(batch.RunId, series.Tag)].SeriesId;
-                for (var k = 0; k < series.Steps.Length; k++)
-                {
-                    rows[n] = new ScalarRow(id, series.Steps[k], n, series.WallTimes[k], series.Values[k]);
-                    n++;
-                }
-            }
-        }
-
-        var count = Dedupe(state, rows, forceSlowPath, out var mayExist);
-        return WriteRowsAsync(connection, state, ScalarTable, rows, count, mayExist, CopyScalarsAsync, cancellationToken);
-    }
-
-    private static async Task CopyScalarsAsync(NpgsqlBinaryImporter importer, ScalarRow[] rows, int count, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var row = rows[i];
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(row.SeriesId, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Step, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.WallTime, NpgsqlDbType.Double, cancellationToken);
-            await importer.WriteAsync(row.Value, NpgsqlDbType.Double, cancellationToken);
         }
     }
 

@@ -7,9 +7,11 @@ namespace Metrics.Storage.Writes;
 /// The write path: commits validated batches exactly once, many batches (of many writers and
 /// runs) in one transaction. Per batch, the writer's last_seq moves from seq-1 to seq in the same
 /// transaction as its points, so a batch seen again (a resend, another ingest replica) is skipped
-/// and reported <see cref="BatchOutcome.AlreadyCommitted"/>. Points go in by binary COPY sorted by
-/// (series_id, step); steps that may already exist go through a staging table and
-/// INSERT … ON CONFLICT DO UPDATE (the later write of a step replaces the earlier). See docs/ingest.md.
+/// and reported <see cref="BatchOutcome.AlreadyCommitted"/>. Scalar points go in as compressed
+/// chunks, one binary COPY per segment; a series whose steps may exist already has its overlapping
+/// chunks merged with the new points (the later write of a step replaces the earlier). Tensor and
+/// blob points go in by binary COPY sorted by (series_id, step), through a staging table and
+/// INSERT … ON CONFLICT DO UPDATE when steps may exist. See docs/ingest.md and docs/storage.md.
 /// </summary>
 public sealed partial class PointWriter(NpgsqlDataSource dataSource)
 {
