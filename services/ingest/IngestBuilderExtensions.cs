@@ -39,6 +39,7 @@ public static class IngestBuilderExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
         builder.Services.AddSingleton<BlobChunkCleaner>();
         builder.Services.AddHostedService<OrphanChunkCleanup>();
+        builder.Services.AddHostedService<ScalarCompaction>();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

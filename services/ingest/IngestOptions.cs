@@ -67,6 +67,14 @@ public sealed class IngestOptions
     public int ChunkCleanupIntervalSeconds { get; set; } = 3600;
 
     /// <summary>
+    /// How often small scalar chunks (a few points per commit) are merged into full ones in the
+    /// background (0: never); see docs/storage.md. Every replica may run it: series are taken with SKIP LOCKED.
+    /// </summary>
+    [Range(0, 86_400, ErrorMessage = "METRICS_INGEST_COMPACTION_INTERVAL_SECONDS must be between 0 (off) and 86400.")]
+    [ConfigurationKeyName("INGEST_COMPACTION_INTERVAL_SECONDS")]
+    public int CompactionIntervalSeconds { get; set; } = 5;
+
+    /// <summary>
     /// The chunks of a chunked blob whose writer has committed nothing for this long are deleted: the
     /// upload was abandoned. A writer that resends its point after longer than this gets its batch rejected.
     /// </summary>

@@ -37,4 +37,10 @@ internal static partial class IngestLog
 
     [LoggerMessage(12, LogLevel.Warning, "Orphan blob chunk cleanup failed; retrying in {Interval}")]
     public static partial void OrphanChunkCleanupFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(13, LogLevel.Debug, "Compaction merged {Rows} scalar rows into {Chunks} chunks ({Skipped} series busy, left for the next pass)")]
+    public static partial void ScalarsCompacted(ILogger logger, int rows, int chunks, int skipped);
+
+    [LoggerMessage(14, LogLevel.Warning, "Scalar chunk compaction failed; retrying in {Interval}")]
+    public static partial void CompactionFailed(ILogger logger, Exception exception, TimeSpan interval);
 }
