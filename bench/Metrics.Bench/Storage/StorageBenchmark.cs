@@ -1,6 +1,7 @@
 using System.Globalization;
 using Metrics.LocalStack;
 using Metrics.Storage;
+using Metrics.Storage.Chunks;
 using Metrics.Storage.Writes;
 using Npgsql;
 
@@ -12,8 +13,9 @@ namespace Metrics.Bench.Storage;
 /// through the real write path (<see cref="PointWriter"/>, one batch per run per SDK flush, the
 /// runs' batches of a flush committed together as ingest groups them), each kind in a database of
 /// its own so its size is its own. Sizes are pg_total_relation_size of the scalar tables after a
-/// VACUUM: as written; after Storage's compaction, when it has one; and after VACUUM FULL (the
-/// live data, what the files hold once compaction's freed space is reused).
+/// VACUUM: as written; after <see cref="ScalarChunkCompactor.CompactAllAsync"/> (what ingest's
+/// background compaction converges to); and after VACUUM FULL (the live data: what the files hold
+/// once the space compaction frees is reused by later writes).
 /// </summary>
 public static class StorageBenchmark
 {
@@ -55,15 +57,11 @@ public static class StorageBenchmark
                 serverUrl = postgres.Url();
             }
 
-            var compact = ChunkCompaction.Find();
-            options.Log?.WriteLine(compact is null
-                ? $"Storage has no {ChunkCompaction.TypeName}: measuring the points as written"
-                : $"Storage has {ChunkCompaction.TypeName}: measuring as written and after compaction");
             var suffix = Guid.NewGuid().ToString("N")[..6];
             var results = await Task.WhenAll(kinds.Select((kind, k) =>
-                MeasureKindAsync(kind, k, perKind / (options.Runs * kind.Tags.Count), serverUrl, $"bench_storage_{kind.Name}_{suffix}", Path.Combine(root, "events"), compact, options, cancellationToken)));
+                MeasureKindAsync(kind, k, perKind / (options.Runs * kind.Tags.Count), serverUrl, $"bench_storage_{kind.Name}_{suffix}", Path.Combine(root, "events"), options, cancellationToken)));
             options.Log?.WriteLine(Table(results));
-            return Result(results, options, compact is not null);
+            return Result(results, options);
         }
         finally
         {
@@ -87,8 +85,7 @@ public static class StorageBenchmark
     }
 
     private static async Task<StorageKindResult> MeasureKindAsync(
-        CurveKind kind, int index, int pointsPerTag, string serverUrl, string database, string eventsRoot,
-        Func<NpgsqlDataSource, CancellationToken, Task<int>>? compact, StorageBenchmarkOptions options, CancellationToken cancellationToken)
+        CurveKind kind, int index, int pointsPerTag, string serverUrl, string database, string eventsRoot, StorageBenchmarkOptions options, CancellationToken cancellationToken)
     {
         var runs = await Task.Run(() => Enumerable.Range(0, options.Runs).Select(r => TrainingRun.Create(kind, r, pointsPerTag, seed: (index * 1000) + r)).ToList(), cancellationToken);
         var points = runs.Sum(r => r.PointCount);
@@ -102,24 +99,16 @@ public static class StorageBenchmark
             await new SchemaMigrator(db).MigrateAsync(cancellationToken);
             options.Log?.WriteLine($"{kind.Name}: writing {points:N0} points, {options.Runs} runs × {kind.Tags.Count} tags, a batch per run every {options.FlushSeconds} s of run time");
             await WriteAsync(db, runs, options.FlushSeconds, cancellationToken);
-            var stored = await StoredPointsAsync(db, cancellationToken);
-            if (stored != points)
-            {
-                throw new InvalidOperationException($"{kind.Name}: {stored} points stored of the {points} written");
-            }
+            await ExpectStoredAsync(db, kind, points, "written", cancellationToken);
 
             var written = await StorageSizes.MeasureAsync(db, full: false, cancellationToken);
-            StorageFootprint? compacted = null;
-            var merged = 0;
-            if (compact is not null)
-            {
-                options.Log?.WriteLine($"{kind.Name}: compacting");
-                merged = await compact(db, cancellationToken);
-                compacted = await StorageSizes.MeasureAsync(db, full: false, cancellationToken);
-            }
+            options.Log?.WriteLine($"{kind.Name}: compacting");
+            var merged = await ScalarChunkCompactor.CompactAllAsync(db, cancellationToken);
+            await ExpectStoredAsync(db, kind, points, "compacted", cancellationToken);
+            var compacted = await StorageSizes.MeasureAsync(db, full: false, cancellationToken);
 
             var live = await StorageSizes.MeasureAsync(db, full: true, cancellationToken);
-            return new StorageKindResult(kind, points, written, compacted, live, eventBytes) { ChunksMerged = merged };
+            return new StorageKindResult(kind, points, written, compacted, live, eventBytes) { RowsMerged = merged };
         }
         finally
         {
@@ -173,10 +162,21 @@ public static class StorageBenchmark
         }
     }
 
-    private static async Task<long> StoredPointsAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    /// <summary>Throws unless the series' counters and the stored rows (chunks and any legacy rows) both hold <paramref name="points"/>.</summary>
+    private static async Task ExpectStoredAsync(NpgsqlDataSource db, CurveKind kind, long points, string stage, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT coalesce(sum(point_count), 0)::bigint FROM series");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var command = db.CreateCommand(
+            """
+            SELECT (SELECT coalesce(sum(point_count), 0) FROM series)::bigint,
+                   (SELECT coalesce(sum(point_count), 0) FROM all_scalar_chunks)::bigint
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var (counted, stored) = (reader.GetInt64(0), reader.GetInt64(1));
+        if (counted != points || stored != points)
+        {
+            throw new InvalidOperationException($"{kind.Name}, {stage}: {points} points written, series count {counted}, rows hold {stored}");
+        }
     }
 
     private static async Task AdminAsync(string serverUrl, string sql, CancellationToken cancellationToken)
@@ -189,7 +189,7 @@ public static class StorageBenchmark
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static BenchResult Result(StorageKindResult[] results, StorageBenchmarkOptions options, bool compacted)
+    private static BenchResult Result(StorageKindResult[] results, StorageBenchmarkOptions options)
     {
         var points = results.Sum(r => r.Points);
         var live = results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Live));
@@ -200,31 +200,22 @@ public static class StorageBenchmark
                 ["points"] = points,
                 ["runs_per_kind"] = options.Runs,
                 ["flush_seconds"] = options.FlushSeconds,
-                ["included"] = Included + "; the figure is after VACUUM FULL" + (compacted ? " following compaction" : ""),
-                ["compaction"] = compacted
-                    ? $"{ChunkCompaction.TypeName}.{ChunkCompaction.MethodName}: {results.Sum(r => r.ChunksMerged)} chunks merged"
-                    : $"none ({ChunkCompaction.TypeName} is not in this Storage)",
+                ["included"] = Included + "; the figure is after compaction and VACUUM FULL",
+                ["rows_merged"] = results.Sum(r => (long)r.RowsMerged),
                 ["db_written"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Written)).BytesPerPoint(points)),
                 ["db_heap"] = Round(StorageFootprint.PerPoint(live.Heap, points)),
                 ["db_indexes"] = Round(StorageFootprint.PerPoint(live.Indexes, points)),
                 ["db_toast"] = Round(StorageFootprint.PerPoint(live.Toast, points)),
             },
         };
-        if (compacted)
-        {
-            result.Extra["db_compacted"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Compacted!)).BytesPerPoint(points));
-        }
-
+        result.Extra["db_compacted"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Compacted)).BytesPerPoint(points));
         foreach (var r in results)
         {
             result.Extra[$"{r.Kind.Name}_points"] = r.Points;
             result.Extra[$"{r.Kind.Name}_db"] = Round(r.Live.BytesPerPoint(r.Points));
             result.Extra[$"{r.Kind.Name}_db_written"] = Round(r.Written.BytesPerPoint(r.Points));
             result.Extra[$"{r.Kind.Name}_events"] = Round(StorageFootprint.PerPoint(r.EventFileBytes, r.Points));
-            if (r.Compacted is { } c)
-            {
-                result.Extra[$"{r.Kind.Name}_db_compacted"] = Round(c.BytesPerPoint(r.Points));
-            }
+            result.Extra[$"{r.Kind.Name}_db_compacted"] = Round(r.Compacted.BytesPerPoint(r.Points));
         }
 
         return result;
@@ -241,7 +232,7 @@ public static class StorageBenchmark
         foreach (var r in results)
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Kind.Description} | {r.Points:N0} | {r.Written.BytesPerPoint(r.Points):F2} | {(r.Compacted is { } c ? c.BytesPerPoint(r.Points).ToString("F2", CultureInfo.InvariantCulture) : "—")} | {r.Live.BytesPerPoint(r.Points):F2} ({StorageFootprint.PerPoint(r.Live.Heap, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Indexes, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Toast, r.Points):F2}) | {StorageFootprint.PerPoint(r.EventFileBytes, r.Points):F2} |"));
+                $"| {r.Kind.Description} | {r.Points:N0} | {r.Written.BytesPerPoint(r.Points):F2} | {r.Compacted.BytesPerPoint(r.Points):F2} | {r.Live.BytesPerPoint(r.Points):F2} ({StorageFootprint.PerPoint(r.Live.Heap, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Indexes, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Toast, r.Points):F2}) | {StorageFootprint.PerPoint(r.EventFileBytes, r.Points):F2} |"));
         }
 
         return string.Join(Environment.NewLine, lines);

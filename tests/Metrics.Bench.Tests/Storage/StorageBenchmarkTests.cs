@@ -20,11 +20,15 @@ public sealed class StorageBenchmarkTests
             Assert.Equal(4_000L, result.Extra[kind.Name + "_points"]);
             Assert.InRange((double)result.Extra[kind.Name + "_db"], 1, 500);
             Assert.InRange((double)result.Extra[kind.Name + "_db_written"], 1, 500);
+            Assert.InRange((double)result.Extra[kind.Name + "_db_compacted"], 1, 500);
             // Framing (16) + wall time (9) + step + tag + value: an event is tens of bytes.
             Assert.InRange((double)result.Extra[kind.Name + "_events"], 25, 80);
         }
 
         Assert.InRange(result.Value, 1, 500);
+        // A batch a second leaves small chunks; compaction merges them.
+        Assert.True((long)result.Extra["rows_merged"] > 0);
+        Assert.True(result.Value < (double)result.Extra["db_written"]);
         Assert.Equal(result.Value / result.Baseline, result.Ratio, 6);
         Assert.Equal(
             (double)result.Extra["db_heap"] + (double)result.Extra["db_indexes"] + (double)result.Extra["db_toast"],
