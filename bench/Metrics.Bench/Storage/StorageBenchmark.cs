@@ -12,10 +12,11 @@ namespace Metrics.Bench.Storage;
 /// points as TensorBoard event files. Realistic curves (<see cref="CurveKind.All"/>) are written
 /// through the real write path (<see cref="PointWriter"/>, one batch per run per SDK flush, the
 /// runs' batches of a flush committed together as ingest groups them), each kind in a database of
-/// its own so its size is its own. Sizes are pg_total_relation_size of the scalar tables after a
-/// VACUUM: as written; after <see cref="ScalarChunkCompactor.CompactAllAsync"/> (what ingest's
-/// background compaction converges to); and after VACUUM FULL (the live data: what the files hold
-/// once the space compaction frees is reused by later writes).
+/// its own so its size is its own. While writing, a compaction pass and a VACUUM run every
+/// <see cref="StorageBenchmarkOptions.CompactEveryFlushes"/> flushes, as ingest's background
+/// compaction and autovacuum do. Sizes are pg_total_relation_size of the scalar tables after a
+/// VACUUM: after writing; after a final <see cref="ScalarChunkCompactor.CompactAllAsync"/> (the
+/// figure); and after VACUUM FULL (the live data alone, no free space left in the files).
 /// </summary>
 public static class StorageBenchmark
 {
@@ -35,6 +36,11 @@ public static class StorageBenchmark
         if (!(options.FlushSeconds > 0))
         {
             throw new ArgumentException("--flush-seconds must be positive", nameof(options));
+        }
+
+        if (options.CompactEveryFlushes < 0)
+        {
+            throw new ArgumentException("--compact-every must be 0 or more", nameof(options));
         }
 
         var kinds = CurveKind.All;
@@ -97,8 +103,9 @@ public static class StorageBenchmark
             var connectionString = new NpgsqlConnectionStringBuilder(DatabaseUrl.ToConnectionString(serverUrl)) { Database = database }.ConnectionString;
             await using var db = MetricsDataSource.Create(connectionString, maxPoolSize: 4, commandTimeoutSeconds: 0);
             await new SchemaMigrator(db).MigrateAsync(cancellationToken);
-            options.Log?.WriteLine($"{kind.Name}: writing {points:N0} points, {options.Runs} runs × {kind.Tags.Count} tags, a batch per run every {options.FlushSeconds} s of run time");
-            await WriteAsync(db, runs, options.FlushSeconds, cancellationToken);
+            options.Log?.WriteLine($"{kind.Name}: writing {points:N0} points, {options.Runs} runs × {kind.Tags.Count} tags, a batch per run every {options.FlushSeconds} s of run time"
+                + (options.CompactEveryFlushes > 0 ? $", a compaction pass and VACUUM every {options.CompactEveryFlushes} flushes" : ", no compaction while writing"));
+            await WriteAsync(db, runs, options.FlushSeconds, options.CompactEveryFlushes, cancellationToken);
             await ExpectStoredAsync(db, kind, points, "written", cancellationToken);
 
             var written = await StorageSizes.MeasureAsync(db, full: false, cancellationToken);
@@ -116,8 +123,12 @@ public static class StorageBenchmark
         }
     }
 
-    /// <summary>Every run's flushes in turn, the runs' flushes of the same moment in one commit (as ingest groups concurrent writers' batches).</summary>
-    private static async Task WriteAsync(NpgsqlDataSource db, List<TrainingRun> runs, double flushSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every run's flushes in turn, the runs' flushes of the same moment in one commit (as ingest
+    /// groups concurrent writers' batches), with a compaction pass and a VACUUM every
+    /// <paramref name="compactEvery"/> rounds (0: none).
+    /// </summary>
+    private static async Task WriteAsync(NpgsqlDataSource db, List<TrainingRun> runs, double flushSeconds, int compactEvery, CancellationToken cancellationToken)
     {
         var store = new RunStore(db);
         var project = await store.EnsureProjectAsync("bench", cancellationToken);
@@ -130,7 +141,7 @@ public static class StorageBenchmark
 
         var flushes = runs.Select(r => r.Flushes(flushSeconds).GetEnumerator()).ToList();
         var seqs = new long[runs.Count];
-        while (true)
+        for (var round = 1; ; round++)
         {
             var batches = new List<WriteBatch>();
             for (var r = 0; r < runs.Count; r++)
@@ -158,6 +169,12 @@ public static class StorageBenchmark
             if (result.Batches.FirstOrDefault(b => b.Outcome != BatchOutcome.Committed) is { } refused)
             {
                 throw new InvalidOperationException($"a batch was not committed: {refused.Outcome} {refused.Field} {refused.Message}");
+            }
+
+            if (compactEvery > 0 && round % compactEvery == 0)
+            {
+                await ScalarChunkCompactor.CompactOnceAsync(db, cancellationToken);
+                await StorageSizes.VacuumAsync(db, full: false, cancellationToken);
             }
         }
     }
@@ -192,30 +209,32 @@ public static class StorageBenchmark
     private static BenchResult Result(StorageKindResult[] results, StorageBenchmarkOptions options)
     {
         var points = results.Sum(r => r.Points);
-        var live = results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Live));
-        var result = new BenchResult("storage", live.BytesPerPoint(points), StorageFootprint.PerPoint(results.Sum(r => r.EventFileBytes), points), "bytes/point", "TensorBoard event files of the same points")
+        var onDisk = results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Compacted));
+        var result = new BenchResult("storage", onDisk.BytesPerPoint(points), StorageFootprint.PerPoint(results.Sum(r => r.EventFileBytes), points), "bytes/point", "TensorBoard event files of the same points")
         {
             Extra =
             {
                 ["points"] = points,
                 ["runs_per_kind"] = options.Runs,
                 ["flush_seconds"] = options.FlushSeconds,
-                ["included"] = Included + "; the figure is after compaction and VACUUM FULL",
+                ["compact_every_flushes"] = options.CompactEveryFlushes,
+                ["included"] = Included + "; the figure is after writing and a final compaction",
                 ["rows_merged"] = results.Sum(r => (long)r.RowsMerged),
                 ["db_written"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Written)).BytesPerPoint(points)),
-                ["db_heap"] = Round(StorageFootprint.PerPoint(live.Heap, points)),
-                ["db_indexes"] = Round(StorageFootprint.PerPoint(live.Indexes, points)),
-                ["db_toast"] = Round(StorageFootprint.PerPoint(live.Toast, points)),
+                ["db_live"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Live)).BytesPerPoint(points)),
+                ["db_heap"] = Round(StorageFootprint.PerPoint(onDisk.Heap, points)),
+                ["db_indexes"] = Round(StorageFootprint.PerPoint(onDisk.Indexes, points)),
+                ["db_toast"] = Round(StorageFootprint.PerPoint(onDisk.Toast, points)),
+                ["db_maps"] = Round(StorageFootprint.PerPoint(onDisk.Maps, points)),
             },
         };
-        result.Extra["db_compacted"] = Round(results.Aggregate(StorageFootprint.Zero, (sum, r) => sum.Add(r.Compacted)).BytesPerPoint(points));
         foreach (var r in results)
         {
             result.Extra[$"{r.Kind.Name}_points"] = r.Points;
-            result.Extra[$"{r.Kind.Name}_db"] = Round(r.Live.BytesPerPoint(r.Points));
+            result.Extra[$"{r.Kind.Name}_db"] = Round(r.Compacted.BytesPerPoint(r.Points));
             result.Extra[$"{r.Kind.Name}_db_written"] = Round(r.Written.BytesPerPoint(r.Points));
+            result.Extra[$"{r.Kind.Name}_db_live"] = Round(r.Live.BytesPerPoint(r.Points));
             result.Extra[$"{r.Kind.Name}_events"] = Round(StorageFootprint.PerPoint(r.EventFileBytes, r.Points));
-            result.Extra[$"{r.Kind.Name}_db_compacted"] = Round(r.Compacted.BytesPerPoint(r.Points));
         }
 
         return result;
@@ -226,13 +245,14 @@ public static class StorageBenchmark
     {
         var lines = new List<string>
         {
-            "| curve | points | as written (VACUUM) | compacted (VACUUM) | live (VACUUM FULL): heap + indexes + TOAST | event files |",
+            "| curve | points | after writing (VACUUM) | **after compaction (VACUUM)**: heap + indexes + TOAST | live (VACUUM FULL) | event files |",
             "| --- | --- | --- | --- | --- | --- |",
         };
         foreach (var r in results)
         {
+            var c = r.Compacted;
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Kind.Description} | {r.Points:N0} | {r.Written.BytesPerPoint(r.Points):F2} | {r.Compacted.BytesPerPoint(r.Points):F2} | {r.Live.BytesPerPoint(r.Points):F2} ({StorageFootprint.PerPoint(r.Live.Heap, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Indexes, r.Points):F2} + {StorageFootprint.PerPoint(r.Live.Toast, r.Points):F2}) | {StorageFootprint.PerPoint(r.EventFileBytes, r.Points):F2} |"));
+                $"| {r.Kind.Description} | {r.Points:N0} | {r.Written.BytesPerPoint(r.Points):F2} | **{c.BytesPerPoint(r.Points):F2}**: {StorageFootprint.PerPoint(c.Heap, r.Points):F2} + {StorageFootprint.PerPoint(c.Indexes, r.Points):F2} + {StorageFootprint.PerPoint(c.Toast, r.Points):F2} | {r.Live.BytesPerPoint(r.Points):F2} | {StorageFootprint.PerPoint(r.EventFileBytes, r.Points):F2} |"));
         }
 
         return string.Join(Environment.NewLine, lines);
