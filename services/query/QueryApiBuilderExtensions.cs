@@ -29,7 +29,6 @@ public static class QueryApiBuilderExtensions
         services.AddExceptionHandler<QueryExceptionHandler>();
         services.AddQueryAuthorization();
         services.AddQueryRateLimiting();
-        services.AddSingleton<SeriesSummaryCache>();
         services.AddSingleton<ScalarReader>();
         services.AddCommitFeed();
         services.AddBlobUrls(builder.Configuration);

@@ -15,15 +15,10 @@ internal sealed class QueryOptions
     [ConfigurationKeyName("RATE_LIMIT_BURST")]
     public int RateLimitBurst { get; set; } = 400;
 
-    /// <summary>Scalar series with more points than this are downsampled from an in-memory block summary.</summary>
+    /// <summary>Scalar series with more points than this are downsampled from their chunks' stored summaries.</summary>
     [Range(1024, int.MaxValue)]
     [ConfigurationKeyName("SUMMARY_THRESHOLD_POINTS")]
     public int SummaryThresholdPoints { get; set; } = 65_536;
-
-    /// <summary>Memory cap of the block summaries (about 150 bytes a block of 256 points).</summary>
-    [Range(1000, int.MaxValue)]
-    [ConfigurationKeyName("SUMMARY_CACHE_MAX_BLOCKS")]
-    public int SummaryCacheMaxBlocks { get; set; } = 500_000;
 
     /// <summary>How many run × tag series one POST scalars/query may ask for.</summary>
     [Range(1, 100_000)]

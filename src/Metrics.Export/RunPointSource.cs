@@ -1,3 +1,4 @@
+using Metrics.Storage.Chunks;
 using Npgsql;
 
 namespace Metrics.Export;
@@ -102,7 +103,7 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
             SELECT s.series_id FROM series s JOIN runs r USING (run_id)
             WHERE s.run_id = $1 AND s.tag = $2 AND r.hparams <> '{}'::jsonb
               AND CASE s.data_class
-                  WHEN 1 THEN EXISTS (SELECT 1 FROM scalar_points p WHERE p.series_id = s.series_id)
+                  WHEN 1 THEN EXISTS (SELECT 1 FROM all_scalar_chunks p WHERE p.series_id = s.series_id)
                   WHEN 2 THEN EXISTS (SELECT 1 FROM tensor_points p WHERE p.series_id = s.series_id)
                   ELSE EXISTS (SELECT 1 FROM blob_points p WHERE p.series_id = s.series_id)
               END
@@ -140,7 +141,8 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
             """
             SELECT s.id FROM unnest($1::bigint[], $2::bigint[], $3::smallint[]) AS s(id, after, cls)
             WHERE CASE s.cls
-                WHEN 1 THEN EXISTS (SELECT 1 FROM scalar_points p WHERE p.series_id = s.id AND p.step > s.after)
+                -- A series' last chunk holds its last step: one backward seek, not a scan of its chunks.
+                WHEN 1 THEN (SELECT p.last_step FROM all_scalar_chunks p WHERE p.series_id = s.id ORDER BY p.first_step DESC LIMIT 1) > s.after
                 WHEN 2 THEN EXISTS (SELECT 1 FROM tensor_points p WHERE p.series_id = s.id AND p.step > s.after)
                 ELSE EXISTS (SELECT 1 FROM blob_points p WHERE p.series_id = s.id AND p.step > s.after)
             END
@@ -161,9 +163,14 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
     internal async Task FillAsync(SeriesCursor cursor, CancellationToken cancellationToken)
     {
         var series = cursor.Series;
+        if (series.DataClass == 1)
+        {
+            await FillScalarsAsync(cursor, cancellationToken);
+            return;
+        }
+
         var (sql, limit) = series.DataClass switch
         {
-            1 => ("SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 AND step > $2 ORDER BY step LIMIT $3", ScalarPageSize),
             2 => ("SELECT step, wall_time, tensor FROM tensor_points WHERE series_id = $1 AND step > $2 ORDER BY step LIMIT $3", 1_000),
             _ => (
                 """
@@ -184,18 +191,34 @@ public sealed class RunPointSource(NpgsqlDataSource dataSource)
         {
             var step = reader.GetInt64(0);
             var wallTime = reader.GetDouble(1);
-            cursor.Buffer.Add(series.DataClass switch
-            {
-                1 => new ExportPoint(series, step, wallTime, reader.GetDouble(2), null, null),
-                2 => new ExportPoint(series, step, wallTime, 0, reader.GetFieldValue<byte[]>(2), null),
-                _ => new ExportPoint(series, step, wallTime, 0, null, reader.GetFieldValue<byte[][]>(2)),
-            });
+            cursor.Buffer.Add(series.DataClass == 2
+                ? new ExportPoint(series, step, wallTime, 0, reader.GetFieldValue<byte[]>(2), null)
+                : new ExportPoint(series, step, wallTime, 0, null, reader.GetFieldValue<byte[][]>(2)));
         }
 
         cursor.Exhausted = cursor.Buffer.Count < limit;
         if (cursor.Buffer.Count > 0)
         {
             cursor.ReadUpTo = cursor.Buffer[^1].Step;
+        }
+    }
+
+    private async Task FillScalarsAsync(SeriesCursor cursor, CancellationToken cancellationToken)
+    {
+        var points = cursor.ReadUpTo == long.MaxValue
+            ? []
+            : await ScalarChunkReads.ReadPointsAsync(dataSource, cursor.Series.SeriesId, cursor.ReadUpTo + 1, long.MaxValue, cancellationToken, ScalarPageSize);
+        cursor.Buffer.Clear();
+        cursor.Position = 0;
+        foreach (var point in points)
+        {
+            cursor.Buffer.Add(new ExportPoint(cursor.Series, point.Step, point.WallTime, point.Value, null, null));
+        }
+
+        cursor.Exhausted = points.Count < ScalarPageSize;
+        if (points.Count > 0)
+        {
+            cursor.ReadUpTo = points[^1].Step;
         }
     }
 }

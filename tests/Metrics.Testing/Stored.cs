@@ -1,4 +1,5 @@
 using Metrics.Contracts.TensorBoard;
+using Metrics.Storage.Chunks;
 using Npgsql;
 using Xunit;
 
@@ -52,20 +53,19 @@ public sealed class Stored(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT sp.step, sp.wall_time, sp.value
-            FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
-            WHERE p.name = 'test' AND r.name = $1 AND s.tag = $2 ORDER BY sp.step
+            SELECT s.series_id
+            FROM series s JOIN runs r USING (run_id) JOIN projects p USING (project_id)
+            WHERE p.name = 'test' AND r.name = $1 AND s.tag = $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = run });
         command.Parameters.Add(new NpgsqlParameter { Value = tag });
-        var points = new List<(long, double, double)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        if (await command.ExecuteScalarAsync() is not long seriesId)
         {
-            points.Add((reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2)));
+            return [];
         }
 
-        return points;
+        var points = await ScalarChunkReads.ReadPointsAsync(dataSource, seriesId, long.MinValue, long.MaxValue, CancellationToken.None);
+        return [.. points.Select(p => (p.Step, p.WallTime, p.Value))];
     }
 
     public async Task<List<(long Step, double WallTime, TensorProto Tensor)>> TensorsAsync(string run, string tag)
@@ -121,7 +121,7 @@ public sealed class Stored(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT (SELECT count(*) FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE $1::text IS NULL OR r.name = $1)
+            SELECT (SELECT COALESCE(sum(c.point_count), 0) FROM all_scalar_chunks c JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE $1::text IS NULL OR r.name = $1)
                  + (SELECT count(*) FROM tensor_points tp JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE $1::text IS NULL OR r.name = $1)
                  + (SELECT count(*) FROM blob_points bp JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE $1::text IS NULL OR r.name = $1)
             """);

@@ -130,7 +130,7 @@ public static class ClientBenchmark
 
     private static async Task<long> CountAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE r.name = 'bench/client'");
+        await using var command = dataSource.CreateCommand("SELECT COALESCE(sum(c.point_count), 0) FROM all_scalar_chunks c JOIN series s USING (series_id) JOIN runs r USING (run_id) WHERE r.name = 'bench/client'");
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

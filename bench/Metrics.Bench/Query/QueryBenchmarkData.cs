@@ -1,10 +1,10 @@
 using Metrics.Storage;
+using Metrics.Storage.Chunks;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Metrics.Bench.Query;
 
-/// <summary>Loads the benchmark's runs and points by binary COPY, as ingest leaves them (counters, ranges).</summary>
+/// <summary>Loads the benchmark's runs and points as chunks by binary COPY, as ingest leaves them (counters, ranges).</summary>
 internal static class QueryBenchmarkData
 {
     public const string Project = "bench";
@@ -35,31 +35,26 @@ internal static class QueryBenchmarkData
             }
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY scalar_points (series_id, step, wall_time, value) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        var random = new Random(42);
+        var longPoints = new ScalarChunkPoint[options.Points];
+        for (var i = 0; i < options.Points; i++)
         {
-            var random = new Random(42);
-            for (var i = 0; i < options.Points; i++)
-            {
-                // A noisy decaying loss with rare spikes and the odd NaN, as long trainings produce.
-                var value = (i % 100_003 == 77) ? double.NaN : Math.Exp(-i / (double)options.Points * 5) + (random.NextDouble() * 0.05) + (i % 9973 == 0 ? 3 : 0);
-                await WriteRowAsync(copy, longSeries, i, 1_700_000_000 + (i * 0.01), value, cancellationToken);
-            }
+            // A noisy decaying loss with rare spikes and the odd NaN, as long trainings produce.
+            var value = (i % 100_003 == 77) ? double.NaN : Math.Exp(-i / (double)options.Points * 5) + (random.NextDouble() * 0.05) + (i % 9973 == 0 ? 3 : 0);
+            longPoints[i] = new ScalarChunkPoint(i, 1_700_000_000 + (i * 0.01), value);
+        }
 
-            foreach (var series in shortSeries)
-            {
-                for (var i = 0; i < options.PointsPerTag; i++)
-                {
-                    await WriteRowAsync(copy, series, i, 1_700_000_000 + i, Math.Sin(i / 10.0) + (series % 7), cancellationToken);
-                }
-            }
-
-            await copy.CompleteAsync(cancellationToken);
+        await ScalarChunkImport.WriteAsync(connection, longSeries, longPoints, cancellationToken);
+        foreach (var series in shortSeries)
+        {
+            var points = Enumerable.Range(0, options.PointsPerTag).Select(i => new ScalarChunkPoint(i, 1_700_000_000 + i, Math.Sin(i / 10.0) + (series % 7)));
+            await ScalarChunkImport.WriteAsync(connection, series, points, cancellationToken);
         }
 
         await using (var counters = new NpgsqlCommand(
             """
             UPDATE series s SET point_count = a.n, min_step = a.lo, max_step = a.hi
-            FROM (SELECT series_id, count(*) AS n, min(step) AS lo, max(step) AS hi FROM scalar_points GROUP BY series_id) a
+            FROM (SELECT series_id, sum(point_count) AS n, min(first_step) AS lo, max(last_step) AS hi FROM all_scalar_chunks GROUP BY series_id) a
             WHERE s.series_id = a.series_id
             """, connection))
         {
@@ -67,7 +62,7 @@ internal static class QueryBenchmarkData
             await counters.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE scalar_points", connection))
+        await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE scalar_chunks", connection))
         {
             analyze.CommandTimeout = 600;
             await analyze.ExecuteNonQueryAsync(cancellationToken);
@@ -79,15 +74,6 @@ internal static class QueryBenchmarkData
     public static Task<string> TokenAsync(NpgsqlDataSource dataSource, string pepper, CancellationToken cancellationToken) =>
         new TokenStore(dataSource, Microsoft.Extensions.Options.Options.Create(new TokenOptions { Pepper = pepper }), TimeProvider.System)
             .CreateAsync(Project, TokenScope.Read, "bench query", null, cancellationToken);
-
-    private static async Task WriteRowAsync(NpgsqlBinaryImporter copy, long series, long step, double wallTime, double value, CancellationToken cancellationToken)
-    {
-        await copy.StartRowAsync(cancellationToken);
-        await copy.WriteAsync(series, NpgsqlDbType.Bigint, cancellationToken);
-        await copy.WriteAsync(step, NpgsqlDbType.Bigint, cancellationToken);
-        await copy.WriteAsync(wallTime, NpgsqlDbType.Double, cancellationToken);
-        await copy.WriteAsync(value, NpgsqlDbType.Double, cancellationToken);
-    }
 
     private static async Task<long> RunAsync(NpgsqlConnection connection, long projectId, string name, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ internal static class QueryServiceHost
         builder.AddQueryApi();
         builder.AddTensorBoardProvider();
         // After AddServiceDefaults, so these win over any METRICS_* variables of the caller's shell.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["DATABASE_URL"] = databaseUrl,
             ["TOKEN_PEPPER"] = pepper,
@@ -31,9 +31,15 @@ internal static class QueryServiceHost
             ["LISTEN"] = "loopback",
             ["RATE_LIMIT_PER_SECOND"] = "1000000",
             ["RATE_LIMIT_BURST"] = "1000000",
-            ["TENSORBOARD_PORT"] = tensorBoard ? "0" : null,
-            ["TENSORBOARD_PROJECTS"] = tensorBoard ? "*" : null,
-        });
+        };
+        if (tensorBoard)
+        {
+            // Only when wanted: a null value would bind TENSORBOARD_PROJECTS to null, not to its default.
+            settings["TENSORBOARD_PORT"] = "0";
+            settings["TENSORBOARD_PROJECTS"] = "*";
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         var app = builder.Build();
         app.MapServiceDefaults();
         app.MapTensorBoardProvider();

@@ -1,3 +1,4 @@
+using Metrics.Storage.Chunks;
 using Npgsql;
 
 namespace Metrics.Bench.Soak;
@@ -20,20 +21,28 @@ public static class PointAudit
         var found = new Dictionary<(string, string), long>();
         var examples = new List<string>();
         long unexpected = 0, wrong = 0;
+        var series = new List<((string, string) Key, long SeriesId)>();
         await using (var command = dataSource.CreateCommand(
             """
-            SELECT r.name, s.tag, sp.step, sp.wall_time, sp.value
-            FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
-            WHERE p.name = $1
+            SELECT r.name, s.tag, s.series_id
+            FROM series s JOIN runs r USING (run_id) JOIN projects p USING (project_id)
+            WHERE p.name = $1 AND s.data_class = 1
             """))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
-            command.CommandTimeout = 600;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var key = (reader.GetString(0), reader.GetString(1));
-                var step = reader.GetInt64(2);
+                series.Add(((reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
+            }
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        foreach (var (key, seriesId) in series)
+        {
+            foreach (var point in await ScalarChunkReads.ReadPointsAsync(connection, seriesId, long.MinValue, long.MaxValue, cancellationToken))
+            {
+                var step = point.Step;
                 if (!byTag.TryGetValue(key, out var writer) || step < 0 || step >= writer.Expected)
                 {
                     unexpected++;
@@ -41,10 +50,10 @@ public static class PointAudit
                     continue;
                 }
 
-                if (reader.GetDouble(3) != LoadSeries.WallTime(step) || reader.GetDouble(4) != writer.Series.Value(step))
+                if (point.WallTime != LoadSeries.WallTime(step) || point.Value != writer.Series.Value(step))
                 {
                     wrong++;
-                    Note(examples, $"different {key.Item1}/{key.Item2}@{step}: {reader.GetDouble(4)}");
+                    Note(examples, $"different {key.Item1}/{key.Item2}@{step}: {point.Value}");
                     continue;
                 }
 

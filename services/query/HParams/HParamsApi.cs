@@ -53,8 +53,8 @@ internal static class HParamsApi
             LEFT JOIN series s ON s.run_id = c.run_id AND s.data_class = 1
                  AND (cardinality(c.hparam_metrics) = 0 OR s.tag = ANY(c.hparam_metrics))
             LEFT JOIN LATERAL (
-                SELECT sp.step, sp.wall_time, sp.value FROM scalar_points sp
-                WHERE sp.series_id = s.series_id ORDER BY sp.step DESC LIMIT 1
+                SELECT c.last_step AS step, c.last_wall_time AS wall_time, c.last_value AS value FROM all_scalar_chunks c
+                WHERE c.series_id = s.series_id ORDER BY c.first_step DESC LIMIT 1
             ) p ON true
             ORDER BY c.name, s.tag
             """);

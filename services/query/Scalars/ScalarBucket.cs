@@ -1,3 +1,5 @@
+using Metrics.Storage.Chunks;
+
 namespace Metrics.Query.Scalars;
 
 /// <summary>
@@ -9,16 +11,29 @@ namespace Metrics.Query.Scalars;
 internal struct ScalarBucket
 {
     public long Count;
-    public ScalarPoint First;
-    public ScalarPoint Last;
-    public ScalarPoint Min;
-    public ScalarPoint Max;
-    public ScalarPoint FirstNaN;
+    public ScalarChunkPoint First;
+    public ScalarChunkPoint Last;
+    public ScalarChunkPoint Min;
+    public ScalarChunkPoint Max;
+    public ScalarChunkPoint FirstNaN;
     public bool HasValue;
     public bool HasNaN;
 
+    /// <summary>The bucket of a stored chunk's points, from its persisted summary (same first, last, min, max and first NaN rules).</summary>
+    public static ScalarBucket From(in ChunkSummary summary) => new()
+    {
+        Count = summary.Count,
+        First = summary.First,
+        Last = summary.Last,
+        Min = summary.Min.GetValueOrDefault(),
+        Max = summary.Max.GetValueOrDefault(),
+        FirstNaN = summary.FirstNaN.GetValueOrDefault(),
+        HasValue = summary.Min.HasValue,
+        HasNaN = summary.FirstNaN.HasValue,
+    };
+
     /// <summary>Adds a point; points added one by one must come in step order.</summary>
-    public void Add(in ScalarPoint point)
+    public void Add(in ScalarChunkPoint point)
     {
         if (Count++ == 0)
         {
@@ -101,14 +116,14 @@ internal struct ScalarBucket
     }
 
     /// <summary>Appends the kept points, distinct and in step order (at most five).</summary>
-    public readonly void AppendTo(List<ScalarPoint> output)
+    public readonly void AppendTo(List<ScalarChunkPoint> output)
     {
         if (Count == 0)
         {
             return;
         }
 
-        Span<ScalarPoint> kept = stackalloc ScalarPoint[5];
+        Span<ScalarChunkPoint> kept = stackalloc ScalarChunkPoint[5];
         var n = 0;
         kept[n++] = First;
         kept[n++] = Last;

@@ -1,3 +1,5 @@
+using Metrics.Storage.Chunks;
+
 namespace Metrics.Query.Scalars;
 
 /// <summary>
@@ -9,11 +11,11 @@ namespace Metrics.Query.Scalars;
 internal static class ScalarDownsampler
 {
     /// <summary>Downsamples points in step order; returns them unchanged when they already fit.</summary>
-    public static List<ScalarPoint> Downsample(IReadOnlyList<ScalarPoint> points, int maxPoints, ScalarAxis axis)
+    public static List<ScalarChunkPoint> Downsample(IReadOnlyList<ScalarChunkPoint> points, int maxPoints, ScalarAxis axis)
     {
         if (points.Count <= maxPoints)
         {
-            return points as List<ScalarPoint> ?? [.. points];
+            return points as List<ScalarChunkPoint> ?? [.. points];
         }
 
         var hasNaN = false;
@@ -39,7 +41,7 @@ internal static class ScalarDownsampler
     /// <paramref name="blocks"/>, then <paramref name="tail"/> points, all in step order. Each block
     /// lands in the bucket of its first point. Nothing is copied: blocks are read in place.
     /// </summary>
-    public static List<ScalarPoint> Downsample(IReadOnlyList<ScalarPoint> head, ReadOnlySpan<ScalarBucket> blocks, IReadOnlyList<ScalarPoint> tail, int maxPoints, ScalarAxis axis)
+    public static List<ScalarChunkPoint> Downsample(IReadOnlyList<ScalarChunkPoint> head, ReadOnlySpan<ScalarBucket> blocks, IReadOnlyList<ScalarChunkPoint> tail, int maxPoints, ScalarAxis axis)
     {
         var hasNaN = false;
         var (lo, hi) = (double.PositiveInfinity, double.NegativeInfinity);
@@ -81,7 +83,7 @@ internal static class ScalarDownsampler
         return Collect(buckets, axis);
     }
 
-    private static ScalarBucket Single(in ScalarPoint point)
+    private static ScalarBucket Single(in ScalarChunkPoint point)
     {
         var bucket = default(ScalarBucket);
         bucket.Add(point);
@@ -90,7 +92,7 @@ internal static class ScalarDownsampler
 
     public static int BucketCount(int maxPoints, bool hasNaN) => Math.Max(1, maxPoints / (hasNaN ? 5 : 4));
 
-    private static double X(in ScalarPoint p, ScalarAxis axis) => axis == ScalarAxis.Step ? p.Step : p.WallTime;
+    private static double X(in ScalarChunkPoint p, ScalarAxis axis) => axis == ScalarAxis.Step ? p.Step : p.WallTime;
 
     private static int Index(double x, double lo, double hi, int count, ScalarAxis axis)
     {
@@ -105,9 +107,9 @@ internal static class ScalarDownsampler
         return Math.Clamp(index, 0, count - 1);
     }
 
-    private static List<ScalarPoint> Collect(ScalarBucket[] buckets, ScalarAxis axis)
+    private static List<ScalarChunkPoint> Collect(ScalarBucket[] buckets, ScalarAxis axis)
     {
-        var output = new List<ScalarPoint>(buckets.Length * 4);
+        var output = new List<ScalarChunkPoint>(buckets.Length * 4);
         foreach (var bucket in buckets)
         {
             bucket.AppendTo(output);

@@ -1,3 +1,5 @@
+using Metrics.Storage.Chunks;
+
 namespace Metrics.Query.Scalars;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Metrics.Query.Scalars;
 /// </summary>
 internal sealed record ScalarSeries(long RunId, string Tag, bool Downsampled, long PointsInRange, long[] Steps, double[] WallTimes, double[] Values)
 {
-    public static ScalarSeries From(long runId, string tag, IReadOnlyList<ScalarPoint> points, long pointsInRange)
+    public static ScalarSeries From(long runId, string tag, IReadOnlyList<ScalarChunkPoint> points, long pointsInRange)
     {
         var steps = new long[points.Count];
         var wallTimes = new double[points.Count];

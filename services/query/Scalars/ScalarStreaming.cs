@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Metrics.Query.Runs;
+using Metrics.Storage.Chunks;
 using Npgsql;
 
 namespace Metrics.Query.Scalars;
 
 /// <summary>
-/// mode=all: every point of a range, written to the response as it is read, never held in
-/// memory. Columnar JSON takes one index-only pass per column (steps, wall_times, values) inside
-/// one REPEATABLE READ snapshot so the columns agree; CSV takes one pass.
+/// mode=all: every point of a range, written to the response as its chunks are read and decoded,
+/// never held in memory. Columnar JSON takes one pass over the chunks per column (steps,
+/// wall_times, values) inside one REPEATABLE READ snapshot so the columns agree; CSV takes one pass.
 /// </summary>
 internal static class ScalarStreaming
 {
@@ -38,18 +39,12 @@ internal static class ScalarStreaming
             foreach (var column in (string[])["steps", "wall_times", "values"])
             {
                 json.WriteStartArray(column);
-                await using var command = ColumnCommand(connection, column, one.SeriesId, query);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                await foreach (var chunk in ScalarChunkReads.StreamPointsAsync(connection, one.SeriesId, query.FromStep, query.ToStep, cancellationToken))
                 {
+                    WriteColumn(json, column, chunk);
                     if (column == "steps")
                     {
-                        json.WriteNumberValue(reader.GetInt64(0));
-                        pointsInRange++;
-                    }
-                    else
-                    {
-                        WriteDouble(json, reader.GetDouble(0));
+                        pointsInRange += chunk.Length;
                     }
 
                     if (json.BytesPending > FlushBytes)
@@ -90,22 +85,16 @@ internal static class ScalarStreaming
         foreach (var one in series)
         {
             var prefix = withSeriesColumns ? one.RunId.ToString(CultureInfo.InvariantCulture) + "," + CsvField(one.Tag) + "," : "";
-            await using var command = new NpgsqlCommand(
-                """
-                SELECT step, wall_time, value FROM scalar_points
-                WHERE series_id = $1 AND step BETWEEN $2 AND $3
-                ORDER BY step
-                """, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter { Value = one.SeriesId });
-            command.Parameters.Add(new NpgsqlParameter { Value = query.FromStep });
-            command.Parameters.Add(new NpgsqlParameter { Value = query.ToStep });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var pending = 0;
-            while (await reader.ReadAsync(cancellationToken))
+            await foreach (var chunk in ScalarChunkReads.StreamPointsAsync(connection, one.SeriesId, query.FromStep, query.ToStep, cancellationToken))
             {
-                line.Clear().Append(prefix);
-                AppendCsvRow(line, new ScalarPoint(reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2)));
-                pending += Write(body, line);
+                foreach (var point in chunk)
+                {
+                    line.Clear().Append(prefix);
+                    AppendCsvRow(line, point);
+                    pending += Write(body, line);
+                }
+
                 if (pending > FlushBytes)
                 {
                     await body.FlushAsync(cancellationToken);
@@ -132,7 +121,7 @@ internal static class ScalarStreaming
                     text.Append(one.RunId.ToString(CultureInfo.InvariantCulture)).Append(',').Append(CsvField(one.Tag)).Append(',');
                 }
 
-                AppendCsvRow(text, new ScalarPoint(one.Steps[i], one.WallTimes[i], one.Values[i]));
+                AppendCsvRow(text, new ScalarChunkPoint(one.Steps[i], one.WallTimes[i], one.Values[i]));
             }
         }
 
@@ -159,23 +148,35 @@ internal static class ScalarStreaming
         }
     }
 
-    private static NpgsqlCommand ColumnCommand(NpgsqlConnection connection, string column, long seriesId, ScalarQuery query)
+    private static void WriteColumn(Utf8JsonWriter json, string column, ScalarChunkPoint[] points)
     {
-        // One constant statement per column; the column name never comes from the request.
-        var sql = column switch
+        switch (column)
         {
-            "steps" => "SELECT step FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
-            "wall_times" => "SELECT wall_time FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
-            _ => "SELECT value FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
-        };
-        var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = seriesId });
-        command.Parameters.Add(new NpgsqlParameter { Value = query.FromStep });
-        command.Parameters.Add(new NpgsqlParameter { Value = query.ToStep });
-        return command;
+            case "steps":
+                foreach (var point in points)
+                {
+                    json.WriteNumberValue(point.Step);
+                }
+
+                break;
+            case "wall_times":
+                foreach (var point in points)
+                {
+                    WriteDouble(json, point.WallTime);
+                }
+
+                break;
+            default:
+                foreach (var point in points)
+                {
+                    WriteDouble(json, point.Value);
+                }
+
+                break;
+        }
     }
 
-    private static void AppendCsvRow(StringBuilder line, in ScalarPoint point) =>
+    private static void AppendCsvRow(StringBuilder line, in ScalarChunkPoint point) =>
         line.Append(point.Step.ToString(CultureInfo.InvariantCulture)).Append(',')
             .Append(FormatDouble(point.WallTime)).Append(',')
             .Append(FormatDouble(point.Value)).Append('\n');

@@ -5,6 +5,7 @@ using Metrics.Query.Auth;
 using Metrics.Query.Errors;
 using Metrics.Query.Scalars;
 using Microsoft.AspNetCore.Mvc;
+using Metrics.Storage.Chunks;
 using Metrics.Storage.Commits;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -106,21 +107,10 @@ internal static class StreamApi
         }
     }
 
-    private static async Task<List<ScalarPoint>> ReadAfterAsync(NpgsqlDataSource dataSource, long seriesId, long afterStep, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 AND step > $2 ORDER BY step LIMIT {MaxPointsPerEvent}");
-        command.Parameters.Add(new NpgsqlParameter { Value = seriesId });
-        command.Parameters.Add(new NpgsqlParameter { Value = afterStep });
-        var points = new List<ScalarPoint>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            points.Add(new ScalarPoint(reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2)));
-        }
-
-        return points;
-    }
+    private static async Task<List<ScalarChunkPoint>> ReadAfterAsync(NpgsqlDataSource dataSource, long seriesId, long afterStep, CancellationToken cancellationToken) =>
+        afterStep == long.MaxValue
+            ? []
+            : await ScalarChunkReads.ReadPointsAsync(dataSource, seriesId, afterStep + 1, long.MaxValue, cancellationToken, MaxPointsPerEvent);
 
     private static async Task WriteEventAsync(HttpResponse response, string name, string data, CancellationToken cancellationToken)
     {

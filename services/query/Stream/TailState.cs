@@ -18,7 +18,7 @@ internal sealed class TailState
         await using var command = dataSource.CreateCommand(
             """
             SELECT r.rewrite_version, s.series_id, s.tag,
-                   (SELECT max(p.step) FROM scalar_points p WHERE p.series_id = s.series_id)
+                   (SELECT c.last_step FROM all_scalar_chunks c WHERE c.series_id = s.series_id ORDER BY c.first_step DESC LIMIT 1)
             FROM runs r
             LEFT JOIN series s ON s.run_id = r.run_id AND s.data_class = 1 AND ($3::text[] IS NULL OR s.tag = ANY($3))
             WHERE r.run_id = $1 AND r.project_id = $2

@@ -39,7 +39,7 @@ internal sealed class LastWallTimes(NpgsqlDataSource dataSource)
         }
 
         var sql = dataClass == DataClasses.Scalar
-            ? "SELECT s.id, (SELECT x.wall_time FROM scalar_points x WHERE x.series_id = s.id ORDER BY x.step DESC LIMIT 1) FROM unnest($1::bigint[]) AS s(id)"
+            ? "SELECT s.id, (SELECT x.last_wall_time FROM all_scalar_chunks x WHERE x.series_id = s.id ORDER BY x.first_step DESC LIMIT 1) FROM unnest($1::bigint[]) AS s(id)"
             : "SELECT s.id, (SELECT x.wall_time FROM tensor_points x WHERE x.series_id = s.id ORDER BY x.step DESC LIMIT 1) FROM unnest($1::bigint[]) AS s(id)";
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. missing.Select(i => series[i].Series.SeriesId)] });

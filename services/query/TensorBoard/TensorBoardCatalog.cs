@@ -64,7 +64,7 @@ internal sealed class TensorBoardCatalog(NpgsqlDataSource dataSource, LastWallTi
             JOIN runs r ON r.project_id = p.project_id
             CROSS JOIN LATERAL (
                 SELECT min(COALESCE(
-                    (SELECT x.wall_time FROM scalar_points x WHERE s.data_class = 1 AND x.series_id = s.series_id ORDER BY x.step LIMIT 1),
+                    (SELECT x.first_wall_time FROM all_scalar_chunks x WHERE s.data_class = 1 AND x.series_id = s.series_id ORDER BY x.first_step LIMIT 1),
                     (SELECT x.wall_time FROM tensor_points x WHERE s.data_class = 2 AND x.series_id = s.series_id ORDER BY x.step LIMIT 1),
                     (SELECT x.wall_time FROM blob_points x WHERE s.data_class = 3 AND x.series_id = s.series_id ORDER BY x.step LIMIT 1))) AS start_time
                 FROM series s

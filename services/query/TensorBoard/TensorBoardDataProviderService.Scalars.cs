@@ -2,6 +2,7 @@ using Grpc.Core;
 using Metrics.Contracts.TensorBoard.Data;
 using Metrics.Query.Scalars;
 using Metrics.Query.Tags;
+using Metrics.Storage.Chunks;
 
 namespace Metrics.Query.TensorBoard;
 
@@ -77,15 +78,15 @@ internal sealed partial class TensorBoardDataProviderService
             """
             SELECT s.id, x.step, x.wall_time, x.value
             FROM unnest($1::bigint[]) AS s(id)
-            CROSS JOIN LATERAL (SELECT p.step, p.wall_time, p.value FROM scalar_points p WHERE p.series_id = s.id ORDER BY p.step DESC LIMIT 1) x
+            CROSS JOIN LATERAL (SELECT p.last_step AS step, p.last_wall_time AS wall_time, p.last_value AS value FROM all_scalar_chunks p WHERE p.series_id = s.id ORDER BY p.first_step DESC LIMIT 1) x
             """);
         command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]> { TypedValue = [.. series.Select(s => s.Series.SeriesId)] });
-        var last = new Dictionary<long, ScalarPoint>(series.Count);
+        var last = new Dictionary<long, ScalarChunkPoint>(series.Count);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                last[reader.GetInt64(0)] = new ScalarPoint(reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3));
+                last[reader.GetInt64(0)] = new ScalarChunkPoint(reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3));
             }
         }
 

@@ -5,13 +5,13 @@ using Npgsql;
 
 namespace Metrics.Cli.Db;
 
-/// <summary>`metrics db migrate`: applies the schema migrations.</summary>
+/// <summary>`metrics db migrate`: applies the schema migrations, then converts legacy scalar rows to chunks online.</summary>
 internal static class DbCommand
 {
     public static Command Create()
     {
         var url = CliOptions.DatabaseUrl();
-        var migrate = new Command("migrate", "Apply the schema migrations (safe to run concurrently and repeatedly).") { url };
+        var migrate = new Command("migrate", "Apply the schema migrations, then convert scalar points stored by schema version 2 into chunks while ingest keeps writing (safe to run concurrently and repeatedly).") { url };
         migrate.SetAction(async (parse, cancellationToken) =>
         {
             var database = StackSettings.Resolve(parse.GetValue(url), "METRICS_DATABASE_URL", s => s.DatabaseUrl);
@@ -28,6 +28,7 @@ internal static class DbCommand
                 System.Console.WriteLine(applied.Count == 0
                     ? $"Schema is up to date (version {SchemaMigrator.LatestVersion})."
                     : $"Applied migrations {string.Join(", ", applied)}; schema is at version {SchemaMigrator.LatestVersion}.");
+                await LegacyScalarConversion.RunAsync(dataSource, TimeProvider.System, cancellationToken);
                 return 0;
             }
             catch (Exception e) when (e is NpgsqlException or FormatException)

@@ -20,7 +20,7 @@ public static class ScalarChunkCompactor
     private const int MaxPointsPerTransaction = 64 * ScalarChunkCopy.TargetPoints;
 
     /// <summary>Rows one transaction reads to plan (a long series is planned window by window).</summary>
-    private const int WindowRows = 4 * MaxPointsPerTransaction;
+    private const int WindowRows = MaxPointsPerTransaction + ScalarChunkCopy.TargetPoints;
 
     /// <summary>Compacts every series until nothing is left to merge (series locked by a commit are tried again); returns the rows merged away.</summary>
     public static async Task<int> CompactAllAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -49,15 +49,16 @@ public static class ScalarChunkCompactor
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         var candidates = await CandidatesAsync(dataSource, legacyOnly: false, cancellationToken);
-        return await CompactSeriesAsync(dataSource, candidates, cancellationToken);
+        return await CompactSeriesAsync(dataSource, candidates, null, cancellationToken);
     }
 
     /// <summary>
     /// Converts every legacy scalar_points row into chunks (merged with the small chunks around
     /// them), pass after pass until the table is empty; <paramref name="progress"/> hears after each
-    /// pass how many rows were converted in all and how many are left. Ingest may keep writing meanwhile.
+    /// transaction how many rows were converted so far. Ingest may keep writing meanwhile (it writes
+    /// chunks only, so the table only shrinks). Returns the rows converted.
     /// </summary>
-    public static async Task<long> ConvertLegacyAsync(NpgsqlDataSource dataSource, Action<long, long>? progress, CancellationToken cancellationToken)
+    public static async Task<long> ConvertLegacyAsync(NpgsqlDataSource dataSource, Action<long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         long converted = 0;
@@ -66,27 +67,28 @@ public static class ScalarChunkCompactor
             var candidates = await CandidatesAsync(dataSource, legacyOnly: true, cancellationToken);
             if (candidates.Count == 0)
             {
-                progress?.Invoke(converted, 0);
                 return converted;
             }
 
-            var pass = await CompactSeriesAsync(dataSource, candidates, cancellationToken);
-            converted += pass.LegacyRows;
-            await using var left = dataSource.CreateCommand("SELECT count(*) FROM scalar_points");
-            progress?.Invoke(converted, (long)(await left.ExecuteScalarAsync(cancellationToken))!);
+            var pass = await CompactSeriesAsync(dataSource, candidates, rows =>
+            {
+                converted += rows;
+                progress?.Invoke(converted);
+            }, cancellationToken);
             if (pass.Rows == 0)
             {
+                // Only series busy with commits were left: let them finish.
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
             }
         }
     }
 
-    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<long> candidates, CancellationToken cancellationToken)
+    private static async Task<CompactionPass> CompactSeriesAsync(NpgsqlDataSource dataSource, List<(long SeriesId, long From)> candidates, Action<int>? legacyConverted, CancellationToken cancellationToken)
     {
         var pass = default(CompactionPass);
-        foreach (var seriesId in candidates)
+        foreach (var (seriesId, first) in candidates)
         {
-            long? from = long.MinValue;
+            long? from = first;
             while (from is { } start)
             {
                 var result = await CompactSeriesOnceAsync(dataSource, seriesId, start, cancellationToken);
@@ -97,6 +99,7 @@ public static class ScalarChunkCompactor
                 }
 
                 pass = pass with { Rows = pass.Rows + done.Rows, LegacyRows = pass.LegacyRows + done.LegacyRows, Chunks = pass.Chunks + done.Chunks };
+                legacyConverted?.Invoke(done.LegacyRows);
                 from = done.NextFrom;
             }
         }
@@ -104,8 +107,13 @@ public static class ScalarChunkCompactor
         return pass;
     }
 
-    /// <summary>Series with two or more small chunks, and (by a skip scan of the primary key) series with legacy rows.</summary>
-    private static async Task<List<long>> CandidatesAsync(NpgsqlDataSource dataSource, bool legacyOnly, CancellationToken cancellationToken)
+    /// <summary>
+    /// Series with two or more small chunks, and (by a skip scan of the primary key) series with
+    /// legacy rows, each with the step to plan from: the first small chunk's (every row before it
+    /// is full, so a long series with a small tail is not read from its start), or the start for
+    /// legacy rows.
+    /// </summary>
+    private static async Task<List<(long SeriesId, long From)>> CandidatesAsync(NpgsqlDataSource dataSource, bool legacyOnly, CancellationToken cancellationToken)
     {
         var sql =
             $"""
@@ -115,19 +123,22 @@ public static class ScalarChunkCompactor
                 SELECT (SELECT p.series_id FROM scalar_points p WHERE p.series_id > ids.series_id ORDER BY p.series_id LIMIT 1)
                 FROM ids WHERE ids.series_id IS NOT NULL
             )
-            SELECT series_id FROM ids WHERE series_id IS NOT NULL
-            {(legacyOnly ? "" : $"UNION SELECT series_id FROM scalar_chunks WHERE point_count < {SmallPoints} GROUP BY series_id HAVING count(*) > 1")}
-            ORDER BY 1
+            SELECT series_id, min(start) FROM (
+                SELECT series_id, '-9223372036854775808'::bigint AS start FROM ids WHERE series_id IS NOT NULL
+                {(legacyOnly ? "" : $"UNION ALL SELECT series_id, min(first_step) FROM scalar_chunks WHERE point_count < {SmallPoints} GROUP BY series_id HAVING count(*) > 1")}
+            ) c
+            GROUP BY series_id
+            ORDER BY series_id
             """;
         await using var command = dataSource.CreateCommand(sql);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var ids = new List<long>();
+        var candidates = new List<(long, long)>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetInt64(0));
+            candidates.Add((reader.GetInt64(0), reader.GetInt64(1)));
         }
 
-        return ids;
+        return candidates;
     }
 
     /// <summary>
@@ -138,13 +149,9 @@ public static class ScalarChunkCompactor
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM series WHERE series_id = $1 FOR UPDATE SKIP LOCKED", connection))
+        if (!await LockAsync(connection, seriesId, cancellationToken))
         {
-            lockRow.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
-            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                return null;
-            }
+            return null;
         }
 
         var rows = await ReadRowsAsync(connection, seriesId, fromStep, cancellationToken);
@@ -184,6 +191,22 @@ public static class ScalarChunkCompactor
         await ScalarChunkCopy.WriteAsync(connection, chunks, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SeriesResult(chunkSteps.Count + legacySteps.Count, legacySteps.Count, chunks.Count, next);
+    }
+
+    /// <summary>
+    /// Takes the series row lock without waiting; false when a commit holds it. Rows of a series
+    /// that no longer exists (its run deleted by hand) are nobody's to write, so they are compacted
+    /// without a lock rather than blocking the conversion forever.
+    /// </summary>
+    private static async Task<bool> LockAsync(NpgsqlConnection connection, long seriesId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT (SELECT 1 FROM series WHERE series_id = $1 FOR UPDATE SKIP LOCKED) IS NOT NULL
+                OR NOT EXISTS (SELECT 1 FROM series WHERE series_id = $1)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>
@@ -272,9 +295,12 @@ public static class ScalarChunkCompactor
         chunks.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
         chunks.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. chunkSteps] });
         batch.BatchCommands.Add(chunks);
-        var legacy = new NpgsqlBatchCommand("DELETE FROM scalar_points WHERE series_id = $1 AND step = ANY($2) RETURNING step, wall_time, value");
+        // Every legacy row between the first and the last planned one is planned (a run holding one is
+        // always merged), so a range scan of the primary key takes them; the count below checks it.
+        var legacy = new NpgsqlBatchCommand("DELETE FROM scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 RETURNING step, wall_time, value");
         legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
-        legacy.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. legacySteps] });
+        legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? 0 : legacySteps[0] });
+        legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? -1 : legacySteps[^1] });
         batch.BatchCommands.Add(legacy);
 
         var points = new List<ScalarChunkPoint>();

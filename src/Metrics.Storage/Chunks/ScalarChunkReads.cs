@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace Metrics.Storage.Chunks;
@@ -59,6 +60,38 @@ public static class ScalarChunkReads
         }
 
         return points;
+    }
+
+    /// <summary>
+    /// The points of one series with fromStep ≤ step ≤ toStep in step order, one array per chunk,
+    /// so a reader can stream a range of any length (mode=all) without holding it. Runs on the
+    /// caller's connection, inside its transaction when it has one (a snapshot several passes share).
+    /// </summary>
+    public static async IAsyncEnumerable<ScalarChunkPoint[]> StreamPointsAsync(NpgsqlConnection connection, long seriesId, long fromStep, long toStep, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (fromStep > toStep)
+        {
+            yield break;
+        }
+
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT {Columns}, data FROM all_scalar_chunks
+            WHERE series_id = $1 AND {RangeStart} AND first_step <= $3 AND last_step >= $2
+            ORDER BY first_step
+            """, connection);
+        AddRange(command, seriesId, fromStep, toStep);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var points = new List<ScalarChunkPoint>(ScalarChunkCopy.TargetPoints);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            points.Clear();
+            AddPoints(reader, 0, points, fromStep, toStep, int.MaxValue);
+            if (points.Count > 0)
+            {
+                yield return [.. points];
+            }
+        }
     }
 
     /// <summary>The points of several series (short ones: a dashboard grid) in one round trip, keyed by series; a series without points is absent.</summary>

@@ -11,7 +11,7 @@ public sealed partial class PointWriter
     /// Writes the segment's scalar points as chunks, all of them in one COPY. A series whose new
     /// steps all lie beyond its max step (the fast path: appends) gets its points encoded as they
     /// are. A series with a step at or below its max step (the slow path) first takes the stored
-    /// rows its new steps' range overlaps (chunks and legacy scalar_points rows, deleted and
+    /// rows the range of its new steps up to that max step overlaps (chunks and legacy scalar_points rows, deleted and
     /// returned in one round trip for every such series), and they are written back merged with
     /// the new points (the later write of a step wins), so the series' rows never overlap.
     /// </summary>
@@ -52,7 +52,7 @@ public sealed partial class PointWriter
 
         var encoder = new ScalarChunkEncoder();
         var chunks = new List<(long SeriesId, ScalarChunk Chunk)>();
-        var slow = new List<(int Start, int End)>();
+        var slow = new List<(int Start, int Split, int End)>();
         for (var start = 0; start < count;)
         {
             var seriesId = rows[start].SeriesId;
@@ -65,7 +65,15 @@ public sealed partial class PointWriter
             var series = state.SeriesById[seriesId];
             if (forceSlowPath || (series.MaxStep is { } max && rows[start].Step <= max))
             {
-                slow.Add((start, end));
+                // Steps beyond the max step are appends even here: they need no stored row, and
+                // keeping them out of the taken range keeps a rewrite of step 0 from taking the whole series.
+                var split = end;
+                while (!forceSlowPath && split > start && rows[split - 1].Step > series.MaxStep!.Value)
+                {
+                    split--;
+                }
+
+                slow.Add((start, split, end));
             }
             else
             {
@@ -80,11 +88,13 @@ public sealed partial class PointWriter
         {
             state.UsedSlowPath = true;
             var stored = await TakeStoredAsync(connection, rows, slow, cancellationToken);
-            foreach (var (start, end) in slow)
+            foreach (var (start, split, end) in slow)
             {
                 var seriesId = rows[start].SeriesId;
                 var older = stored.TryGetValue(seriesId, out var points) ? points : [];
-                var written = Encode(seriesId, rows.AsSpan(start, end - start), CollectionsMarshal.AsSpan(older), encoder, chunks);
+                // Separate chunks for the appends: rows the taken range left alone may lie between the two.
+                var written = Encode(seriesId, rows.AsSpan(start, split - start), CollectionsMarshal.AsSpan(older), encoder, chunks)
+                    + Encode(seriesId, rows.AsSpan(split, end - split), [], encoder, chunks);
                 Track(state.SeriesById[seriesId], rows[start].Step, rows[end - 1].Step, written - older.Count);
             }
         }
@@ -137,18 +147,18 @@ public sealed partial class PointWriter
 
     /// <summary>
     /// Deletes, and returns by series in step order, the stored points of the rows that overlap
-    /// each slow series' new step range: chunks (the one that holds the range's first step found
+    /// each slow series' range of new steps at or below its max step: chunks (the one that holds the range's first step found
     /// by the primary key, not by scanning the series from its start) and legacy scalar_points rows.
     /// The series rows are locked by this commit, so nobody else changes these rows meanwhile.
     /// </summary>
-    private static async Task<Dictionary<long, List<ScalarChunkPoint>>> TakeStoredAsync(NpgsqlConnection connection, ScalarRow[] rows, List<(int Start, int End)> slow, CancellationToken cancellationToken)
+    private static async Task<Dictionary<long, List<ScalarChunkPoint>>> TakeStoredAsync(NpgsqlConnection connection, ScalarRow[] rows, List<(int Start, int Split, int End)> slow, CancellationToken cancellationToken)
     {
         var ids = new long[slow.Count];
         var lows = new long[slow.Count];
         var highs = new long[slow.Count];
         for (var k = 0; k < slow.Count; k++)
         {
-            (ids[k], lows[k], highs[k]) = (rows[slow[k].Start].SeriesId, rows[slow[k].Start].Step, rows[slow[k].End - 1].Step);
+            (ids[k], lows[k], highs[k]) = (rows[slow[k].Start].SeriesId, rows[slow[k].Start].Step, rows[slow[k].Split - 1].Step);
         }
 
         await using var batch = new NpgsqlBatch(connection);

@@ -83,12 +83,21 @@ internal static class RunRestarts
 
     /// <summary>
     /// Locks the run's series that reach S (in id order, as PointWriter does, so the two never
-    /// deadlock), deletes every row wholly at or after S, and deletes and returns the scalar chunks
+    /// deadlock), then deletes every row wholly at or after S, and deletes and returns the scalar chunks
     /// that cross S (at most one per series: the last one starting before S).
     /// </summary>
     private static async Task<List<(long SeriesId, int PointCount, byte[] Data)>> DeleteAsync(NpgsqlConnection connection, long runId, long step, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
+
+        // The locks first, in a statement of their own: a statement that waits for a lock still reads
+        // with the snapshot it took before waiting, so a DELETE in the same statement would miss the
+        // chunks a compaction or commit holding the lock wrote meanwhile.
+        var lockSeries = new NpgsqlBatchCommand("SELECT series_id FROM series WHERE run_id = $1 AND max_step >= $2 ORDER BY series_id FOR UPDATE");
+        lockSeries.Parameters.Add(new NpgsqlParameter<long> { TypedValue = runId });
+        lockSeries.Parameters.Add(new NpgsqlParameter<long> { TypedValue = step });
+        batch.BatchCommands.Add(lockSeries);
+
         var delete = new NpgsqlBatchCommand(
             """
             WITH s AS (
@@ -124,6 +133,8 @@ internal static class RunRestarts
 
         var rows = new List<(long, int, byte[])>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // Past the locked series' ids to the crossing chunks (the DELETE in between returns nothing).
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetFieldValue<byte[]>(2)));

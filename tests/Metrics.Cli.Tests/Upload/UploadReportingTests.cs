@@ -187,7 +187,7 @@ public sealed class UploadReportingTests(ServicesFixture services) : IClassFixtu
     {
         await using var command = services.DataSource.CreateCommand(
             """
-            SELECT count(*) FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
+            SELECT COALESCE(sum(c.point_count), 0) FROM all_scalar_chunks c JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
             WHERE p.name = $1 AND r.name = $2
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Metrics.Cli.Tests.Support;
+using Metrics.Storage.Chunks;
 using Metrics.TensorBoard;
 using Metrics.Testing;
 using Npgsql;
@@ -164,7 +165,7 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
     {
         await using var command = services.DataSource.CreateCommand(
             """
-            SELECT count(*) FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
+            SELECT COALESCE(sum(c.point_count), 0) FROM all_scalar_chunks c JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
             WHERE p.name = $1 AND r.name = $2
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
@@ -186,19 +187,18 @@ public sealed class UploadWatchTests(ServicesFixture services) : IClassFixture<S
     {
         await using var command = services.DataSource.CreateCommand(
             """
-            SELECT sp.step, sp.value FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id) JOIN projects p USING (project_id)
-            WHERE p.name = $1 AND r.name = $2 AND s.tag = $3 ORDER BY sp.step
+            SELECT s.series_id FROM series s JOIN runs r USING (run_id) JOIN projects p USING (project_id)
+            WHERE p.name = $1 AND r.name = $2 AND s.tag = $3
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = run });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tag });
-        var points = new List<(long, double)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        if (await command.ExecuteScalarAsync() is not long seriesId)
         {
-            points.Add((reader.GetInt64(0), reader.GetDouble(1)));
+            return [];
         }
 
-        return points;
+        var points = await ScalarChunkReads.ReadPointsAsync(services.DataSource, seriesId, long.MinValue, long.MaxValue, CancellationToken.None);
+        return [.. points.Select(p => (p.Step, p.Value))];
     }
 }

@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Metrics.Storage.Chunks;
 using Metrics.TensorBoard;
 using Npgsql;
 
 namespace Metrics.Export.Tests.Support;
 
 /// <summary>
-/// Writes data the way ingest commits it, in SQL: points upserted per (series, step), a restart
+/// Writes data the way ingest commits it, in SQL: points upserted per (series, step) (scalars by
+/// rewriting the chunks the new steps fall in), a restart
 /// deleting the run's points at step ≥ S, runs.data_version bumped by every commit and
 /// rewrite_version when visible points changed (late, replaced, restart), NOTIFY in the commit.
 /// </summary>
@@ -87,7 +89,6 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
             await using var delete = new NpgsqlBatch(connection, transaction);
             foreach (var sql in new[]
             {
-                "DELETE FROM scalar_points WHERE series_id IN (SELECT series_id FROM series WHERE run_id = $1) AND step >= $2",
                 "DELETE FROM tensor_points WHERE series_id IN (SELECT series_id FROM series WHERE run_id = $1) AND step >= $2",
                 "DELETE FROM blob_points WHERE series_id IN (SELECT series_id FROM series WHERE run_id = $1) AND step >= $2",
                 "UPDATE series SET max_step = NULL WHERE run_id = $1 AND max_step >= $2",
@@ -100,6 +101,11 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
             }
 
             await delete.ExecuteNonQueryAsync();
+            foreach (var id in classes.Where(c => c.Value.Class == 1).Select(c => c.Key))
+            {
+                await RewriteScalarsAsync(connection, transaction, id, s, long.MaxValue, old => [.. old.Where(p => p.Step < s)]);
+            }
+
             foreach (var id in classes.Keys.ToList())
             {
                 classes[id] = (classes[id].Class, classes[id].Max is { } m && m >= s ? null : classes[id].Max);
@@ -123,9 +129,10 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
             var counts = new NpgsqlBatchCommand(
                 """
                 UPDATE series s SET max_step = x.max_step, point_count = x.n FROM (
-                    SELECT series_id, max(step) AS max_step, count(*) AS n FROM (
-                        SELECT series_id, step FROM scalar_points UNION ALL SELECT series_id, step FROM tensor_points
-                        UNION ALL SELECT series_id, step FROM blob_points) a
+                    SELECT series_id, max(last_step) AS max_step, sum(n) AS n FROM (
+                        SELECT series_id, last_step, point_count AS n FROM all_scalar_chunks
+                        UNION ALL SELECT series_id, step, 1 FROM tensor_points
+                        UNION ALL SELECT series_id, step, 1 FROM blob_points) a
                     WHERE series_id = ANY($1) GROUP BY series_id) x
                 WHERE s.series_id = x.series_id
                 """);
@@ -179,17 +186,10 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
     {
         if (dataClass == 1)
         {
-            await using var scalars = new NpgsqlCommand(
-                """
-                INSERT INTO scalar_points (series_id, step, wall_time, value)
-                SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[])
-                ON CONFLICT (series_id, step) DO UPDATE SET wall_time = EXCLUDED.wall_time, value = EXCLUDED.value
-                """, connection, transaction);
-            scalars.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
-            scalars.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. points.Select(p => p.Step)] });
-            scalars.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. points.Select(p => p.WallTime)] });
-            scalars.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = [.. points.Select(p => p.Value)] });
-            await scalars.ExecuteNonQueryAsync();
+            // A later write of a step replaces it: the chunks the new steps fall in are merged with them.
+            var written = points.Select(p => new ScalarChunkPoint(p.Step, p.WallTime, p.Value)).ToList();
+            await RewriteScalarsAsync(connection, transaction, seriesId, written.Min(p => p.Step), written.Max(p => p.Step), old =>
+                [.. old.Concat(written).GroupBy(p => p.Step).Select(g => g.Last())]);
             return;
         }
 
@@ -236,5 +236,41 @@ internal sealed class TestIngest(NpgsqlDataSource dataSource)
             insertPoint.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. keys] });
             await insertPoint.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>
+    /// Replaces the chunks of a series that overlap [fromStep, toStep] by <paramref name="change"/>
+    /// of their points, as chunks again; the rows of the series keep not overlapping.
+    /// </summary>
+    private static async Task RewriteScalarsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long seriesId, long fromStep, long toStep, Func<List<ScalarChunkPoint>, List<ScalarChunkPoint>> change)
+    {
+        await using var overlap = new NpgsqlCommand(
+            "SELECT min(first_step), max(last_step) FROM scalar_chunks WHERE series_id = $1 AND first_step <= $3 AND last_step >= $2",
+            connection, transaction);
+        overlap.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+        overlap.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromStep });
+        overlap.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toStep });
+        long? first = null, last = null;
+        await using (var reader = await overlap.ExecuteReaderAsync())
+        {
+            if (await reader.ReadAsync() && !reader.IsDBNull(0))
+            {
+                (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        List<ScalarChunkPoint> old = [];
+        if (first is { } lo && last is { } hi)
+        {
+            // Rows of a series never overlap, so [lo, hi] holds exactly the overlapping chunks' points.
+            old = await ScalarChunkReads.ReadPointsAsync(connection, seriesId, lo, hi, CancellationToken.None);
+            await using var delete = new NpgsqlCommand("DELETE FROM scalar_chunks WHERE series_id = $1 AND first_step BETWEEN $2 AND $3", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+            delete.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lo });
+            delete.Parameters.Add(new NpgsqlParameter<long> { TypedValue = hi });
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        await ScalarChunkImport.WriteAsync(connection, seriesId, change(old), CancellationToken.None);
     }
 }

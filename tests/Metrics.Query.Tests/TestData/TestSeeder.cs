@@ -1,9 +1,9 @@
+using Metrics.Storage.Chunks;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Metrics.Query.Tests.TestData;
 
-/// <summary>Writes runs, series and points straight into the schema (binary COPY for points).</summary>
+/// <summary>Writes runs, series and points straight into the schema (scalars as chunks by binary COPY).</summary>
 public sealed class TestSeeder(NpgsqlDataSource dataSource)
 {
     public async Task<long> ProjectAsync(string project)
@@ -51,25 +51,50 @@ public sealed class TestSeeder(NpgsqlDataSource dataSource)
         return seriesId;
     }
 
-    /// <summary>Adds points by binary COPY and updates the series counters and run versions as ingest does.</summary>
+    /// <summary>Adds points as chunks (steps the series does not hold yet) and updates the series counters and run versions as ingest does.</summary>
     public async Task AppendScalarsAsync(long seriesId, IEnumerable<(long Step, double WallTime, double Value)> points)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY scalar_points (series_id, step, wall_time, value) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var (step, wall, value) in points)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(seriesId, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(step, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(wall, NpgsqlDbType.Double);
-                await copy.WriteAsync(value, NpgsqlDbType.Double);
-            }
+        await ScalarChunkImport.WriteAsync(connection, seriesId, points.Select(p => new ScalarChunkPoint(p.Step, p.WallTime, p.Value)), CancellationToken.None);
+        await RefreshSeriesAsync(connection, seriesId, "scalar");
+    }
 
-            await copy.CompleteAsync();
+    /// <summary>
+    /// Replaces the value at <paramref name="step"/> as a later write of that step does: the chunk
+    /// holding it is rewritten with a new summary, and the run's rewrite_version moves in the same
+    /// transaction.
+    /// </summary>
+    public async Task ReplaceScalarAsync(long runId, long seriesId, long step, double value)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        long firstStep, lastStep;
+        await using (var find = new NpgsqlCommand(
+            "SELECT first_step, last_step FROM scalar_chunks WHERE series_id = $1 AND first_step <= $2 AND last_step >= $2 FOR UPDATE", connection, transaction))
+        {
+            find.Parameters.Add(new NpgsqlParameter { Value = seriesId });
+            find.Parameters.Add(new NpgsqlParameter { Value = step });
+            await using var reader = await find.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync(), $"no chunk of series {seriesId} holds step {step}");
+            (firstStep, lastStep) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
-        await RefreshSeriesAsync(connection, seriesId, "scalar_points");
+        var points = await ScalarChunkReads.ReadPointsAsync(connection, seriesId, firstStep, lastStep, CancellationToken.None);
+        var at = points.FindIndex(p => p.Step == step);
+        Assert.True(at >= 0, $"series {seriesId} has no point at step {step}");
+        points[at] = points[at] with { Value = value };
+        await using (var delete = new NpgsqlCommand("DELETE FROM scalar_chunks WHERE series_id = $1 AND first_step = $2", connection, transaction))
+        {
+            delete.Parameters.Add(new NpgsqlParameter { Value = seriesId });
+            delete.Parameters.Add(new NpgsqlParameter { Value = firstStep });
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        await ScalarChunkImport.WriteAsync(connection, seriesId, points, CancellationToken.None);
+        await using var run = new NpgsqlCommand("UPDATE runs SET rewrite_version = rewrite_version + 1, data_version = data_version + 1 WHERE run_id = $1", connection, transaction);
+        run.Parameters.Add(new NpgsqlParameter { Value = runId });
+        await run.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
     }
 
     public async Task<long> TensorsAsync(long runId, string tag, string plugin, IEnumerable<(long Step, double WallTime, Metrics.Contracts.TensorBoard.TensorProto Tensor)> points)
@@ -134,11 +159,14 @@ public sealed class TestSeeder(NpgsqlDataSource dataSource)
 
     private static async Task RefreshSeriesAsync(NpgsqlConnection connection, long seriesId, string table)
     {
-        // table is one of three constants chosen by the callers above.
+        // table is "scalar" (chunks: counts from their summaries) or one of two point tables.
+        var counts = table == "scalar"
+            ? "SELECT COALESCE(sum(point_count), 0) AS n, min(first_step) AS lo, max(last_step) AS hi FROM all_scalar_chunks WHERE series_id = $1"
+            : $"SELECT count(*) AS n, min(step) AS lo, max(step) AS hi FROM {table} WHERE series_id = $1";
         await using (var command = new NpgsqlCommand(
             $"""
             UPDATE series s SET point_count = a.n, min_step = a.lo, max_step = a.hi
-            FROM (SELECT count(*) AS n, min(step) AS lo, max(step) AS hi FROM {table} WHERE series_id = $1) a
+            FROM ({counts}) a
             WHERE s.series_id = $1
             """, connection))
         {

@@ -1,6 +1,7 @@
 using Metrics.Bench.Soak;
 using Metrics.Client;
 using Metrics.Resilience.Tests.Support;
+using Metrics.Storage.Chunks;
 using Npgsql;
 
 namespace Metrics.Resilience.Tests.Faults;
@@ -63,17 +64,14 @@ public sealed class ConnectionCutTests(ITestOutputHelper output)
         Assert.True(services.Relay.Cuts >= 5, "fewer than 5 connections were cut: " + services.Relay.Cuts);
 
         await using var command = services.DataSource.CreateCommand(
-            """
-            SELECT sp.step, sp.value, sp.wall_time FROM scalar_points sp JOIN series s USING (series_id) JOIN runs r USING (run_id)
-            WHERE r.name = 'sdk/cut' AND s.tag = 'loss' ORDER BY sp.step
-            """);
-        await using var reader = await command.ExecuteReaderAsync();
+            "SELECT s.series_id FROM series s JOIN runs r USING (run_id) WHERE r.name = 'sdk/cut' AND s.tag = 'loss'");
+        var seriesId = (long)(await command.ExecuteScalarAsync())!;
         var expected = 0L;
-        while (await reader.ReadAsync())
+        foreach (var point in await ScalarChunkReads.ReadPointsAsync(services.DataSource, seriesId, long.MinValue, long.MaxValue, CancellationToken.None))
         {
-            Assert.Equal(expected, reader.GetInt64(0));
-            Assert.Equal(expected + 0.5, reader.GetDouble(1));
-            Assert.Equal(1_700_000_000 + expected / 1000.0, reader.GetDouble(2), 6);
+            Assert.Equal(expected, point.Step);
+            Assert.Equal(expected + 0.5, point.Value);
+            Assert.Equal(1_700_000_000 + expected / 1000.0, point.WallTime, 6);
             expected++;
         }
 

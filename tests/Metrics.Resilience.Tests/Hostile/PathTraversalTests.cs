@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Metrics.Bench.Soak;
 using Metrics.Contracts.V1;
+using Metrics.Storage.Chunks;
 using Metrics.Testing;
 using Npgsql;
 
@@ -89,11 +90,24 @@ public sealed class PathTraversalTests(HostileFixture fixture, ITestOutputHelper
                        ON CONFLICT (project_id, name) DO UPDATE SET data_version = runs.data_version + 1 RETURNING run_id),
                  s AS (INSERT INTO series (run_id, tag, data_class, plugin_name, point_count, min_step, max_step) SELECT run_id, 'loss', 1, 'scalars', 1, 0, 0 FROM r
                        ON CONFLICT (run_id, tag) DO UPDATE SET tag = EXCLUDED.tag RETURNING series_id)
-            INSERT INTO scalar_points (series_id, step, wall_time, value) SELECT series_id, 0, 1700000000, 1 FROM s ON CONFLICT DO NOTHING
+            SELECT series_id, EXISTS (SELECT 1 FROM all_scalar_chunks c WHERE c.series_id = s.series_id) FROM s
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        await command.ExecuteNonQueryAsync();
+        long seriesId;
+        bool hasPoint;
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            (seriesId, hasPoint) = (reader.GetInt64(0), reader.GetBoolean(1));
+        }
+
+        if (!hasPoint)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await ScalarChunkImport.WriteAsync(connection, seriesId, [new ScalarChunkPoint(0, 1700000000, 1)], CancellationToken.None);
+        }
+
         await using var notify = dataSource.CreateCommand("SELECT pg_notify('" + Metrics.Storage.Writes.CommitNotifications.Channel + "', '')");
         await notify.ExecuteNonQueryAsync();
     }

@@ -95,7 +95,7 @@ public sealed class TokenTests(HostileFixture fixture, ITestOutputHelper output)
 
     private async Task<long> PointsAsync()
     {
-        await using var command = fixture.Services.DataSource.CreateCommand("SELECT count(*) FROM scalar_points");
+        await using var command = fixture.Services.DataSource.CreateCommand("SELECT COALESCE(sum(point_count), 0) FROM all_scalar_chunks");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

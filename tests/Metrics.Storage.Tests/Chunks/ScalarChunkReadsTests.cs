@@ -76,6 +76,26 @@ public sealed class ScalarChunkReadsTests(DatabaseFixture db) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task StreamPointsAsync_RangeAcrossChunksAndLegacyRows_OneArrayPerRowClippedToTheRange()
+    {
+        var series = NewSeries();
+        await InsertLegacyAsync(series, P(-5, 0.5), P(-2, double.NaN));
+        var points = Enumerable.Range(0, 700).Select(i => P(i * 2, Math.Cos(i))).ToList();
+        await ImportAsync(series, points);
+        await using var connection = await db.DataSource.OpenConnectionAsync(_ct);
+
+        var arrays = new List<ScalarChunkPoint[]>();
+        await foreach (var chunk in ScalarChunkReads.StreamPointsAsync(connection, series, -3, 1001, _ct))
+        {
+            arrays.Add(chunk);
+        }
+
+        Assert.Equal([P(-2, double.NaN), .. points.Where(p => p.Step <= 1001)], arrays.SelectMany(a => a));
+        // The legacy row, then the chunks of steps 0–510 and 512–1022 (clipped at 1001).
+        Assert.Equal([1, 256, 245], arrays.Select(a => a.Length));
+    }
+
+    [Fact]
     public async Task ReadPointsAsync_ManySeries_GroupsBySeriesAndOmitsEmptyOnes()
     {
         var (a, b, empty) = (NewSeries(), NewSeries(), NewSeries());
