@@ -12,6 +12,13 @@ public static class ProcessRunner
 {
     private const string MetricsPrefix = "METRICS_";
 
+    /// <summary>The executable <paramref name="name"/> in a directory of PATH, or null when none is.</summary>
+    public static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(path => File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0));
+
     /// <summary>
     /// Starts <paramref name="fileName"/> with stdout and stderr redirected (UTF-8). With
     /// <paramref name="clearMetricsEnvironment"/>, the caller's METRICS_* variables do not leak into

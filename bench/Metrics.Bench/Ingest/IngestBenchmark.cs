@@ -14,8 +14,10 @@ namespace Metrics.Bench.Ingest;
 /// <summary>
 /// `metrics bench ingest`: points/s from writers through real gRPC streams to committed rows
 /// (time from the first batch sent to the last ack), beside the raw binary COPY of the same rows
-/// into the same tables in the same run. Also the ingest process's peak RSS while
-/// <see cref="IngestBenchmarkOptions.RssWriters"/> writers stream at once. Self-contained: a
+/// into the same tables in the same run, and, when `victoria-metrics` is installed, beside the
+/// same points posted to a private VictoriaMetrics (<see cref="VictoriaMetricsPeer"/>). Also the
+/// ingest process's peak RSS while <see cref="IngestBenchmarkOptions.RssWriters"/> writers stream
+/// at once. Self-contained: a
 /// private durable PostgreSQL and the ingest service as a child process, unless given --server.
 /// </summary>
 public static class IngestBenchmark
@@ -100,6 +102,7 @@ public static class IngestBenchmark
             result.Extra["batch_points"] = options.BatchPoints;
             result.Extra["ingest_seconds"] = Math.Round(ingestSeconds, 3);
             result.Extra["durable"] = options.DatabaseUrl is null;
+            await AddPeerAsync(result, options, root, $"bench-{tag}", workload, warmup, mixed, cancellationToken);
 
             if (ingest is not null && options.RssWriters > 0)
             {
@@ -149,6 +152,33 @@ public static class IngestBenchmark
             {
             }
         }
+    }
+
+    /// <summary>
+    /// The VictoriaMetrics peer: the same scalar points, same number of concurrent posters, into a
+    /// private VictoriaMetrics when its binary is installed; one line saying why when it is not run.
+    /// </summary>
+    private static async Task AddPeerAsync(BenchResult result, IngestBenchmarkOptions options, string root, string label, List<List<Batch>> workload, List<List<Batch>> warmup, bool mixed, CancellationToken cancellationToken)
+    {
+        if (mixed)
+        {
+            result.Extra["vm_peer"] = "skipped: the VictoriaMetrics peer takes scalar points only (--kind scalar)";
+            return;
+        }
+
+        if (VictoriaMetricsServer.FindBinary() is not { } binary)
+        {
+            result.Extra["vm_peer"] = $"skipped: no {VictoriaMetricsServer.Executable} on PATH (Debian: apt-get install victoria-metrics)";
+            return;
+        }
+
+        options.Log?.WriteLine($"Peer: VictoriaMetrics ({binary}), {options.Writers} concurrent posters of Influx line protocol");
+        await using var vm = await VictoriaMetricsServer.StartAsync(binary, Path.Combine(root, "vm"), Path.Combine(root, "vm.log"), cancellationToken);
+        await VictoriaMetricsPeer.MeasureAsync(vm, label + "-warmup", warmup, cancellationToken);
+        var rate = await VictoriaMetricsPeer.MeasureAsync(vm, label, workload, cancellationToken);
+        result.Extra["vm_points_per_second"] = Math.Round(rate, 1);
+        result.Extra["ingest_vs_vm"] = Math.Round(result.Value / rate, 4);
+        result.Extra["vm_peer"] = VictoriaMetricsPeer.Durability;
     }
 
     private static async Task<long> ProjectIdAsync(NpgsqlDataSource db, CancellationToken cancellationToken) =>

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Metrics.Dev.Bench;
 
 /// <summary>
-/// `metrics bench ingest|query|tensorboard|export|client|events`: each prints its figure beside a baseline
+/// `metrics bench ingest|storage|query|tensorboard|export|client|events|soak`: each prints its figure beside a baseline
 /// measured in the same run (`--json`: one object {name, value, baseline, ratio, unit, ...}).
 /// Each subcommand lives in its own file here and is listed below.
 /// </summary>
@@ -20,5 +20,5 @@ internal static class BenchCommand
         return bench;
     }
 
-    private static IEnumerable<Command> Subcommands() => [BenchEventsCommand.Create(), BenchExportCommand.Create(), BenchQueryCommand.Create(), BenchTensorBoardCommand.Create(), BenchIngestCommand.Create(), BenchClientCommand.Create(), BenchSoakCommand.Create()];
+    private static IEnumerable<Command> Subcommands() => [BenchEventsCommand.Create(), BenchExportCommand.Create(), BenchQueryCommand.Create(), BenchTensorBoardCommand.Create(), BenchIngestCommand.Create(), BenchStorageCommand.Create(), BenchClientCommand.Create(), BenchSoakCommand.Create()];
 }

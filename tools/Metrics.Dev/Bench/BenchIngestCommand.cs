@@ -5,8 +5,9 @@ namespace Metrics.Dev.Bench;
 
 /// <summary>
 /// `metrics bench ingest [--writers N] [--points M] [--kind scalar|mixed] [--json]`: points/s
-/// through gRPC to committed rows beside a raw binary COPY of the same rows, and ingest RSS with
-/// 100 concurrent writers.
+/// through gRPC to committed rows beside a raw binary COPY of the same rows and, when
+/// `victoria-metrics` is installed, the same points posted to a private VictoriaMetrics; ingest
+/// RSS with 100 concurrent writers.
 /// </summary>
 internal static class BenchIngestCommand
 {
@@ -22,7 +23,7 @@ internal static class BenchIngestCommand
         var token = new Option<string?>("--token") { Description = "Write token for --server." };
         var database = new Option<string?>("--database") { Description = "The service's database (for the baseline); a private PostgreSQL when omitted." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("ingest", "Ingest throughput (points/s, client to committed) beside a raw binary COPY of the same rows; ingest RSS with 100 writers.")
+        var command = new Command("ingest", "Ingest throughput (points/s, client to committed) beside a raw binary COPY of the same rows and VictoriaMetrics (when installed); ingest RSS with 100 writers.")
         {
             writers, points, kind, batch, rssWriters, server, token, database, json,
         };

@@ -16,7 +16,7 @@ internal sealed class LocalTensorBoard(ServiceProcess process) : IAsyncDisposabl
 
     public static async Task<LocalTensorBoard?> StartIfInstalledAsync(int providerPort, string logFile, TextWriter output)
     {
-        if (FindOnPath("tensorboard") is not { } executable)
+        if (ProcessRunner.FindOnPath("tensorboard") is not { } executable)
         {
             return null;
         }
@@ -36,10 +36,4 @@ internal sealed class LocalTensorBoard(ServiceProcess process) : IAsyncDisposabl
     }
 
     public ValueTask DisposeAsync() => process.DisposeAsync();
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(path => File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0));
 }
