@@ -29,6 +29,7 @@ public static class QueryApiBuilderExtensions
         services.AddExceptionHandler<QueryExceptionHandler>();
         services.AddQueryAuthorization();
         services.AddQueryRateLimiting();
+        services.AddSingleton<ChunkSummaryCache>();
         services.AddSingleton<ScalarReader>();
         services.AddCommitFeed();
         services.AddBlobUrls(builder.Configuration);
