@@ -12,16 +12,17 @@ namespace Metrics.Query.Tests.Scalars;
 /// </summary>
 public sealed class ChunkSummaryCacheTests(SummaryQueryApiFixture fixture) : IClassFixture<SummaryQueryApiFixture>
 {
-    private static readonly string[] Ranges = ["", "&from_step=333&to_step=1777", "&from_step=1000&to_step=1999", "&from_step=0&to_step=120"];
+    private static readonly string[] Ranges = ["", "&from_step=256&to_step=29000", "&from_step=333&to_step=1777", "&from_step=1000&to_step=1999", "&from_step=0&to_step=120"];
 
     [Fact]
     public async Task GetScalars_AfterCompaction_CachedAnswersEqualUncached()
     {
-        // 40 appends of 50 points: 40 small chunks, which compaction merges into chunks of 256.
+        // 34 appends of 60 points: small chunks, which compaction merges into chunks of 256. 60 steps
+        // do not divide the 100-step buckets, so an answer from the old layout differs from the new one.
         var points = Series.Adversarial(2000, seed: 17);
         var run = await fixture.Seed.RunAsync("summary-cache", "compacted");
         var seriesId = await fixture.Seed.SeriesAsync(run, "loss", 1, "scalars");
-        foreach (var batch in points.Chunk(50))
+        foreach (var batch in points.Chunk(60))
         {
             await fixture.Seed.AppendScalarsAsync(seriesId, batch);
         }
@@ -43,11 +44,12 @@ public sealed class ChunkSummaryCacheTests(SummaryQueryApiFixture fixture) : ICl
         var (cached, uncached) = await ClientsAsync();
         await AssertSameAsync(cached, uncached, run);
 
-        // Step 333 opens the second range, so its first point (which always survives) shows the new value.
-        await fixture.Seed.ReplaceScalarAsync(run, seriesId, 333, 9e9);
+        // Step 256 opens the chunk 256-511 and the second range, which takes that chunk whole (a block):
+        // the range's first point (which always survives) is the block's, and must show the new value.
+        await fixture.Seed.ReplaceScalarAsync(run, seriesId, 256, 9e9);
 
         var got = await AssertSameAsync(cached, uncached, run);
-        Assert.Equal((points[333].Step, points[333].WallTime, 9e9), got[Ranges[1]][0]);
+        Assert.Equal((points[256].Step, points[256].WallTime, 9e9), got[Ranges[1]][0]);
     }
 
     private async Task<(HttpClient Cached, HttpClient Uncached)> ClientsAsync()
