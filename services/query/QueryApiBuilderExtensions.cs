@@ -29,6 +29,7 @@ public static class QueryApiBuilderExtensions
         services.AddExceptionHandler<QueryExceptionHandler>();
         services.AddQueryAuthorization();
         services.AddQueryRateLimiting();
+        services.AddSingleton<ChunkSummaryCache>();
         services.AddScoped<ScalarReader>(); // per request: it reads the request's data source (Replicas/)
         services.AddCommitFeed();
         services.AddBlobUrls(builder.Configuration);

@@ -20,6 +20,11 @@ internal sealed class QueryOptions
     [ConfigurationKeyName("SUMMARY_THRESHOLD_POINTS")]
     public int SummaryThresholdPoints { get; set; } = 65_536;
 
+    /// <summary>Memory cap of the cached chunk summaries of long series, in blocks (about 140 bytes each); 0 turns the cache off.</summary>
+    [Range(0, int.MaxValue)]
+    [ConfigurationKeyName("SUMMARY_CACHE_MAX_BLOCKS")]
+    public int SummaryCacheMaxBlocks { get; set; } = 500_000;
+
     /// <summary>How many run × tag series one POST scalars/query may ask for.</summary>
     [Range(1, 100_000)]
     [ConfigurationKeyName("MAX_SERIES_PER_QUERY")]

@@ -10,18 +10,33 @@ namespace Metrics.Query.Scalars;
 /// of a long series is bucketed from the summaries stored with its chunks (issue #17) plus the
 /// decoded points of the chunks crossing the range's edges, so a 1M-point series answers after
 /// reading one summary row per chunk, without decoding, and every replica gives the same answer.
+/// Those summaries are cached per (series_id, chunk_version) (<see cref="ChunkSummaryCache"/>), so a
+/// repeated read costs one version check plus the decoding of the edge chunks.
 /// </summary>
-internal sealed class ScalarReader(NpgsqlDataSource dataSource, IOptions<QueryOptions> options)
+internal sealed class ScalarReader(NpgsqlDataSource dataSource, ChunkSummaryCache cache, IOptions<QueryOptions> options)
 {
     public async Task<ScalarSeries> ReadAsync(SeriesRef series, ScalarQuery query, CancellationToken cancellationToken)
     {
         var threshold = options.Value.SummaryThresholdPoints;
         if (series.PointCount > threshold)
         {
-            var range = await ScalarChunkReads.ReadRangeAsync(dataSource, series.SeriesId, query.FromStep, query.ToStep, cancellationToken);
-            if (UseSummaries(range, query.MaxPoints, threshold))
+            // Cached summaries when their chunk_version is still the series' (ChunkSummaryCache), else one uncached read.
+            var cached = await cache.ReadRangeAsync(series.SeriesId, query.FromStep, query.ToStep, cancellationToken);
+            if (cached is not null)
             {
-                return FromRange(series, range, query);
+                if (UseSummaries(cached.PointCount, cached.Blocks.Count, query.MaxPoints, threshold))
+                {
+                    var downsampled = ScalarDownsampler.Downsample(cached.Head, cached.Blocks, cached.Tail, query.MaxPoints, query.Axis);
+                    return ScalarSeries.From(series.RunId, series.Tag, downsampled, cached.PointCount);
+                }
+            }
+            else
+            {
+                var range = await ScalarChunkReads.ReadRangeAsync(dataSource, series.SeriesId, query.FromStep, query.ToStep, cancellationToken);
+                if (UseSummaries(range.PointCount, range.Blocks.Count, query.MaxPoints, threshold))
+                {
+                    return FromRange(series, range, query);
+                }
             }
         }
 
@@ -75,10 +90,9 @@ internal sealed class ScalarReader(NpgsqlDataSource dataSource, IOptions<QueryOp
     /// should decode, unless the buckets asked for are finer than the chunks and the range is still
     /// small enough (8 × threshold) to read whole.
     /// </summary>
-    private static bool UseSummaries(ScalarChunkRange range, int maxPoints, int threshold)
+    private static bool UseSummaries(long points, int blockCount, int maxPoints, int threshold)
     {
-        var points = range.PointCount;
         var buckets = ScalarDownsampler.BucketCount(maxPoints, hasNaN: false);
-        return points > Math.Max(threshold, maxPoints) && (range.Blocks.Count >= buckets || points > 8L * threshold);
+        return points > Math.Max(threshold, maxPoints) && (blockCount >= buckets || points > 8L * threshold);
     }
 }

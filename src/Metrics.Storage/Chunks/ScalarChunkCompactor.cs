@@ -287,7 +287,7 @@ public static class ScalarChunkCompactor
         return (groups, windowFull ? rows.Count - 1 : rows.Count);
     }
 
-    /// <summary>Deletes the planned rows and returns their points in step order; fails (rolling back) if any row is not there.</summary>
+    /// <summary>Deletes the planned rows, bumps the series' chunk_version, and returns the rows' points in step order; fails (rolling back) if any row is not there.</summary>
     private static async Task<List<ScalarChunkPoint>> TakeAsync(NpgsqlConnection connection, long seriesId, List<long> chunkSteps, List<long> legacySteps, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
@@ -302,6 +302,10 @@ public static class ScalarChunkCompactor
         legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? 0 : legacySteps[0] });
         legacy.Parameters.Add(new NpgsqlParameter<long> { TypedValue = legacySteps.Count == 0 ? -1 : legacySteps[^1] });
         batch.BatchCommands.Add(legacy);
+        // The series' chunk layout changes in this transaction: move its version (cached chunk summaries, docs/query.md).
+        var version = new NpgsqlBatchCommand("UPDATE series SET chunk_version = chunk_version + 1 WHERE series_id = $1");
+        version.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+        batch.BatchCommands.Add(version);
 
         var points = new List<ScalarChunkPoint>();
         var taken = 0;

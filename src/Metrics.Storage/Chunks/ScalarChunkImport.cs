@@ -4,7 +4,7 @@ namespace Metrics.Storage.Chunks;
 
 /// <summary>
 /// Bulk-loads a series' points as chunks, bypassing the writer's bookkeeping (series counts, run
-/// versions, exactly-once): for seeding benchmarks and tests. The series must hold no point in the
+/// versions, exactly-once; only series.chunk_version is bumped): for seeding benchmarks and tests. The series must hold no point in the
 /// loaded step range, so the rows of a series keep not overlapping.
 /// </summary>
 public static class ScalarChunkImport
@@ -28,5 +28,10 @@ public static class ScalarChunkImport
 
         var chunks = ScalarChunkCopy.Encode(sorted);
         await ScalarChunkCopy.WriteAsync(connection, chunks.Select(c => (seriesId, c)), cancellationToken);
+
+        // The one piece of bookkeeping kept: a query replica's cached chunk summaries must see the new rows.
+        await using var bump = new NpgsqlCommand("UPDATE series SET chunk_version = chunk_version + 1 WHERE series_id = $1", connection);
+        bump.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seriesId });
+        await bump.ExecuteNonQueryAsync(cancellationToken);
     }
 }

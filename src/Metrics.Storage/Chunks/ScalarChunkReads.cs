@@ -12,7 +12,7 @@ namespace Metrics.Storage.Chunks;
 public static class ScalarChunkReads
 {
     /// <summary>The columns every read selects, in the order <see cref="ReadSummary"/> expects, then the data.</summary>
-    private const string Columns =
+    internal const string Columns =
         """
         first_step, last_step, point_count, first_wall_time, first_value, last_wall_time, last_value,
         min_step, min_wall_time, min_value, max_step, max_wall_time, max_value, nan_step, nan_wall_time, nan_value
@@ -208,7 +208,7 @@ public static class ScalarChunkReads
         }
     }
 
-    private static ChunkSummary ReadSummary(NpgsqlDataReader reader, int offset) => new(
+    internal static ChunkSummary ReadSummary(NpgsqlDataReader reader, int offset) => new(
         reader.GetInt32(offset + 2),
         new ScalarChunkPoint(reader.GetInt64(offset), reader.GetDouble(offset + 3), reader.GetDouble(offset + 4)),
         new ScalarChunkPoint(reader.GetInt64(offset + 1), reader.GetDouble(offset + 5), reader.GetDouble(offset + 6)),

@@ -259,7 +259,7 @@ public sealed partial class PointWriter
 
         await using var command = new NpgsqlCommand(
             """
-            UPDATE series s SET point_count = v.point_count, min_step = v.min_step, max_step = v.max_step
+            UPDATE series s SET point_count = v.point_count, min_step = v.min_step, max_step = v.max_step, chunk_version = s.chunk_version + 1
             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(series_id, point_count, min_step, max_step)
             WHERE s.series_id = v.series_id
             """, connection);

@@ -47,10 +47,12 @@ internal static class RunRestarts
             batch.BatchCommands.Add(counts);
         }
 
-        // The last row of a scalar series (rows never overlap) holds its max step.
+        // The last row of a scalar series (rows never overlap) holds its max step. Every series that
+        // reaches S lost rows above, so its chunk_version moves (cached chunk summaries, docs/query.md).
         var ranges = new NpgsqlBatchCommand(
             """
             UPDATE series s SET
+                chunk_version = s.chunk_version + 1,
                 min_step = CASE WHEN s.min_step >= $2 THEN NULL ELSE s.min_step END,
                 max_step = CASE s.data_class
                     WHEN 1 THEN (SELECT c.last_step FROM all_scalar_chunks c WHERE c.series_id = s.series_id ORDER BY c.first_step DESC LIMIT 1)
