@@ -130,7 +130,7 @@ public static class QueryBenchmark
         {
             if (options.DataDir is null && Directory.Exists(dataDir))
             {
-                TryDelete(dataDir);
+                ScratchFolder.TryDelete(dataDir);
             }
         }
     }
@@ -191,20 +191,5 @@ public static class QueryBenchmark
         await using var command = admin.CreateCommand("CREATE DATABASE " + Database);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return postgres.Url(Database);
-    }
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A cluster folder left in temp costs only disk space.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

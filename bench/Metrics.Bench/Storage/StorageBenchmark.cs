@@ -76,17 +76,7 @@ public static class StorageBenchmark
                 await postgres.DisposeAsync();
             }
 
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // PostgreSQL files owned by another user: left for the OS to clean.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            ScratchFolder.TryDelete(root);
         }
     }
 
