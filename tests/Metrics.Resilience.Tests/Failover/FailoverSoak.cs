@@ -11,7 +11,8 @@ namespace Metrics.Resilience.Tests.Failover;
 
 /// <summary>
 /// Writers stream through two ingest replicas (behind one relay) into a Patroni cluster while its
-/// primary is replaced; ingest, query and exporter all take the cluster's multi-host URL. Then:
+/// primary is replaced; ingest, query and exporter all take the cluster's multi-host URL, and query
+/// reads on both servers (METRICS_DATABASE_READ_URL). Then:
 /// every acknowledged point stored and exported exactly once (the protocol writers' and an SDK
 /// SummaryWriter's, which resumes from the new primary's seq), no service restarted, writes
 /// acknowledged after the change, and failed queries only from the change on, answered again after.
@@ -25,7 +26,10 @@ internal static class FailoverSoak
         var log = new TestOutputWriter(output);
         await using var cluster = await PatroniCluster.StartAsync(new PatroniClusterOptions(), log, CancellationToken.None);
         var url = await cluster.CreateDatabaseAsync("resilience_" + name, CancellationToken.None);
-        await using var services = await Stack.StartAsync(name, ingestReplicas: 2, databaseUrl: url);
+        // Query reads on either server (docs/replicas.md): a standby keeps answering while the primary is replaced.
+        var reads = new Dictionary<string, string> { ["METRICS_DATABASE_READ_URL"] = cluster.StandbyUrl("resilience_" + name) };
+        await using var services = await Stack.StartAsync(
+            name, ingestReplicas: 2, databaseUrl: url, environment: new Dictionary<string, IReadOnlyDictionary<string, string>> { ["query"] = reads });
 
         PatroniNode? before = null, after = null;
         var failover = TimeSpan.Zero;
