@@ -45,6 +45,9 @@ public sealed record SoakReport
     /// <summary>Queries answered (no 5xx, no transport error) after the last failed one: the service recovered.</summary>
     public long QueriesAnsweredAfterLastFailure { get; init; }
 
+    /// <summary>Seconds into the soak at which each answered query (no 5xx, no transport error) was answered, in order.</summary>
+    public IReadOnlyList<double> QueryAnswerSeconds { get; init; } = [];
+
     /// <summary>The longest stretch (ms) in which no writer had a batch acknowledged.</summary>
     public double LongestAckStallMs { get; init; }
 

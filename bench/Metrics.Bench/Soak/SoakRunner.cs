@@ -120,6 +120,7 @@ public static class SoakRunner
             QueryFailures = queryTally.Failures,
             QueryFailureWindow = queryTally.Failures > 0 ? (queryTally.FirstFailure, queryTally.LastFailure) : null,
             QueriesAnsweredAfterLastFailure = queryTally.AnsweredAfterLastFailure,
+            QueryAnswerSeconds = queryTally.Answers,
             LongestAckStallMs = latency.LongestPauseMs,
             QueryP50Ms = queryLatency.Percentile(50),
             QueryP99Ms = queryLatency.Percentile(99),
@@ -187,6 +188,7 @@ public static class SoakRunner
                     }
 
                     tally.AnsweredAfterLastFailure++;
+                    tally.Answers.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
                     if (!response.IsSuccessStatusCode)
                     {
@@ -232,6 +234,8 @@ public static class SoakRunner
         public double LastFailure { get; set; }
 
         public long AnsweredAfterLastFailure { get; set; }
+
+        public List<double> Answers { get; } = [];
     }
 
     private static long? FirstRunId(string body)

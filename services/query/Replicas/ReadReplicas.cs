@@ -65,11 +65,9 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            // The primary is unreachable (a failover): serve from a standby rather than fail.
+            // The primary is unreachable (a failover): serve from a standby that answers rather than fail.
             LogBarrierFailed(_logger, e);
-            var any = InTurn(first).FirstOrDefault(s => s.IsUp) ?? _standbys[first];
-            _metrics.BarrierFailed(any.Name);
-            return any.DataSource;
+            return await AnyStandbyAsync(first, started, cancellationToken);
         }
 
         var left = _timeout - _time.GetElapsedTime(started);
@@ -130,6 +128,28 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         return _primary;
     }
 
+    /// <summary>
+    /// With no barrier (the primary cannot be asked): the first standby, in turn, that answers a
+    /// check now, so a host that died with the primary is skipped; the primary when none answers.
+    /// </summary>
+    private async Task<NpgsqlDataSource> AnyStandbyAsync(int first, long started, CancellationToken cancellationToken)
+    {
+        foreach (var standby in InTurn(first).Where(s => s.IsUp))
+        {
+            // Any position will do: that the server answers, not its freshness, is what counts here
+            // (a failed check marks it down).
+            await TryCheckAsync(standby, cancellationToken);
+            if (standby.IsUp)
+            {
+                _metrics.BarrierFailed(standby.Name);
+                return standby.DataSource;
+            }
+        }
+
+        _metrics.ReadPrimary("unavailable", _time.GetElapsedTime(started));
+        return _primary;
+    }
+
     /// <summary>A request pinned to the primary (counted, so standby and primary reads add up).</summary>
     public NpgsqlDataSource Primary()
     {
@@ -139,6 +159,28 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         }
 
         return _primary;
+    }
+
+    /// <summary>
+    /// A read on <paramref name="dataSource"/> failed with a transient database error: true when
+    /// it was a standby's (worth another try elsewhere), which is marked down when the error says
+    /// the server is gone rather than that one statement failed (a recovery conflict).
+    /// </summary>
+    public bool StandbyFailed(NpgsqlDataSource dataSource, Exception exception)
+    {
+        var standby = Array.Find(_standbys, s => ReferenceEquals(s.DataSource, dataSource));
+        if (standby is null)
+        {
+            return false;
+        }
+
+        if (exception is not PostgresException { SqlState: "40001" or "40P01" })
+        {
+            standby.MarkDown();
+        }
+
+        LogStandbyReadFailed(_logger, standby.Name, exception.Message);
+        return true;
     }
 
     /// <summary>The replay position <paramref name="standby"/> reports now, or 0 when it cannot be asked (it is then marked down).</summary>
@@ -204,6 +246,9 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
 
     [LoggerMessage(1, LogLevel.Warning, "Standby {Server} is unavailable for reads: {Reason}")]
     private static partial void LogStandbyUnavailable(ILogger logger, string server, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "A read on standby {Server} failed ({Reason}); the request is read again elsewhere")]
+    private static partial void LogStandbyReadFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(2, LogLevel.Warning, "The primary's WAL position could not be read; this request reads a standby without the freshness barrier")]
     private static partial void LogBarrierFailed(ILogger logger, Exception exception);

@@ -12,10 +12,18 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
     /// <summary>A server that refused a connection is left alone this long before it is tried again.</summary>
     private static readonly TimeSpan RetryDownAfter = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a server found to be a primary is taken to have everything without asking again: a
+    /// primary can turn into a standby (a switchover, or a failover that rewinds it), and a dead one
+    /// must not look fresh when its down time is over.
+    /// </summary>
+    private static readonly TimeSpan TrustPrimaryFor = TimeSpan.FromSeconds(1);
+
     private readonly Lock _lock = new();
     private long _replayed;
     private long _checks;
     private long _downUntil;
+    private long _primaryUntil;
     private Task<ulong>? _check;
     private string? _server;
     private int _warned;
@@ -25,8 +33,18 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
 
     public NpgsqlDataSource DataSource => dataSource;
 
-    /// <summary>The replay position last seen (replay only moves forward, so a later read is at least this).</summary>
-    public ulong Replayed => (ulong)Interlocked.Read(ref _replayed);
+    /// <summary>
+    /// The replay position last seen (replay only moves forward, so a later read is at least this);
+    /// 0 once the server was down, or when its last answer was "primary" and is no longer recent.
+    /// </summary>
+    public ulong Replayed
+    {
+        get
+        {
+            var replayed = (ulong)Interlocked.Read(ref _replayed);
+            return replayed == ulong.MaxValue && time.GetTimestamp() >= Interlocked.Read(ref _primaryUntil) ? 0 : replayed;
+        }
+    }
 
     /// <summary>Replay positions read from the server so far.</summary>
     public long Checks => Interlocked.Read(ref _checks);
@@ -62,6 +80,11 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
             var replayed = !reader.GetBoolean(0) ? ulong.MaxValue
                 : reader.IsDBNull(1) ? 0
                 : (ulong)reader.GetFieldValue<NpgsqlLogSequenceNumber>(1);
+            if (replayed == ulong.MaxValue)
+            {
+                Interlocked.Exchange(ref _primaryUntil, time.GetTimestamp() + (long)(TrustPrimaryFor.TotalSeconds * time.TimestampFrequency));
+            }
+
             Interlocked.Exchange(ref _replayed, (long)replayed);
             Interlocked.Increment(ref _checks);
             NoteServer(reader.IsDBNull(2) ? name : reader.GetString(2));
@@ -69,9 +92,19 @@ internal sealed partial class StandbyServer(string name, NpgsqlDataSource dataSo
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            Interlocked.Exchange(ref _downUntil, time.GetTimestamp() + (long)(RetryDownAfter.TotalSeconds * time.TimestampFrequency));
+            MarkDown();
             throw new StandbyUnavailableException(name, e);
         }
+    }
+
+    /// <summary>
+    /// Leaves the server alone for a while and forgets its position: it may come back rewound or as
+    /// another timeline's standby, so it is asked before it serves a read again.
+    /// </summary>
+    public void MarkDown()
+    {
+        Interlocked.Exchange(ref _downUntil, time.GetTimestamp() + (long)(RetryDownAfter.TotalSeconds * time.TimestampFrequency));
+        Interlocked.Exchange(ref _replayed, 0);
     }
 
     /// <summary>

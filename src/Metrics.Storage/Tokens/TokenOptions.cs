@@ -15,4 +15,12 @@ public sealed class TokenOptions
     [Range(0, 3600)]
     [ConfigurationKeyName("TOKEN_CACHE_SECONDS")]
     public int CacheSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// While the database cannot be reached (a failover), a token verified within this many seconds
+    /// is still accepted from the cache after its cache period; 0 turns this off.
+    /// </summary>
+    [Range(0, 86400)]
+    [ConfigurationKeyName("TOKEN_OUTAGE_GRACE_SECONDS")]
+    public int OutageGraceSeconds { get; set; } = 600;
 }

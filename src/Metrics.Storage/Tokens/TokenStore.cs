@@ -8,13 +8,15 @@ namespace Metrics.Storage;
 
 /// <summary>
 /// API tokens: created once and shown once, stored as HMAC-SHA256(pepper, token), scoped to one
-/// project. Verified tokens are cached briefly (TOKEN_CACHE_SECONDS) so hot paths skip the database.
+/// project. Verified tokens are cached briefly (TOKEN_CACHE_SECONDS) so hot paths skip the database,
+/// and a cached answer outlives that while the database cannot be reached (TOKEN_OUTAGE_GRACE_SECONDS):
+/// a failover does not turn every dashboard's requests into errors.
 /// </summary>
 public sealed class TokenStore(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, TimeProvider time)
 {
     private const string Prefix = "mt_";
     private readonly byte[] _pepper = Encoding.UTF8.GetBytes(options.Value.Pepper);
-    private readonly ConcurrentDictionary<string, (TokenIdentity? Identity, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (TokenIdentity? Identity, DateTimeOffset Until, DateTimeOffset Verified)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Creates the project if needed and a new token for it; returns the token text.</summary>
     public async Task<string> CreateAsync(string project, TokenScope scope, string description, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
@@ -123,6 +125,29 @@ public sealed class TokenStore(NpgsqlDataSource dataSource, IOptions<TokenOption
             return cached.Identity;
         }
 
+        TokenIdentity? identity;
+        try
+        {
+            identity = await LookUpAsync(token, cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException
+            && cached.Verified != default && now - cached.Verified <= TimeSpan.FromSeconds(options.Value.OutageGraceSeconds))
+        {
+            // The database cannot be reached (a failover): the last answer stands, asked again next time.
+            return cached.Identity;
+        }
+
+        if (_cache.Count > 10_000)
+        {
+            _cache.Clear();
+        }
+
+        _cache[token] = (identity, now.AddSeconds(options.Value.CacheSeconds), now);
+        return identity;
+    }
+
+    private async Task<TokenIdentity?> LookUpAsync(string token, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
@@ -132,19 +157,9 @@ public sealed class TokenStore(NpgsqlDataSource dataSource, IOptions<TokenOption
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        TokenIdentity? identity = null;
-        if (await reader.ReadAsync(cancellationToken))
-        {
-            identity = new TokenIdentity(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), (TokenScope)reader.GetInt16(3));
-        }
-
-        if (_cache.Count > 10_000)
-        {
-            _cache.Clear();
-        }
-
-        _cache[token] = (identity, now.AddSeconds(options.Value.CacheSeconds));
-        return identity;
+        return await reader.ReadAsync(cancellationToken)
+            ? new TokenIdentity(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), (TokenScope)reader.GetInt16(3))
+            : null;
     }
 
     private byte[] Hash(string token) => HMACSHA256.HashData(_pepper, Encoding.UTF8.GetBytes(token));
