@@ -196,6 +196,33 @@ public sealed class ReadReplicaTests(ReplicaFixture fixture) : IClassFixture<Rep
     }
 
     [Fact]
+    public async Task Read_StandbyStopsBetweenRequests_EveryRequestAnsweredAndItIsAskedAgainBeforeServing()
+    {
+        var dying = await fixture.StartStandbyAsync("dying");
+        var dyingHost = "127.0.0.1:" + dying.Port;
+        await using var query = fixture.Query(dying.Url("metrics"), freshnessTimeoutMs: 60_000);
+        using var counts = new ReadCounts(query);
+        var client = fixture.Client(query);
+        var standby = query.Services.GetRequiredService<ReadReplicas>().Standbys.Single();
+        var run = await fixture.WriteAsync("dies", step: 4, value: 8);
+        var path = $"/api/v1/runs/{run}/scalars?tag=dies";
+        Assert.Equal([(4L, 1.0, 8.0)], Json.Points(await Json.GetAsync(client, path)));
+        Assert.True(counts[Reads, dyingHost] == 1, counts.Describe());
+
+        // Its pool holds connections the shutdown breaks; the position it reported still covers the
+        // next request's barrier, so without a check the next read goes there and fails on its connection.
+        await dying.Server.StopAsync(CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal([(4L, 1.0, 8.0)], Json.Points(await Json.GetAsync(client, path)));
+        }
+
+        Assert.True(counts[Reads, dyingHost] <= 2 && counts[Reads, "primary"] >= 3, counts.Describe());
+        Assert.False(standby.IsUp, "the stopped standby is still taken to be up");
+        Assert.Equal(0UL, standby.Replayed);
+    }
+
+    [Fact]
     public async Task Stream_WithStandby_ReadsThePrimary()
     {
         await using var query = fixture.Query(fixture.Standby.Url("metrics"), freshnessTimeoutMs: 60_000);

@@ -71,4 +71,39 @@ public sealed class TokenStoreTests(DatabaseFixture db) : IClassFixture<Database
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store().CreateAsync(project, TokenScope.Read, "", null, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task AuthenticateAsync_DatabaseRefusesConnections_RecentlyVerifiedTokenAcceptedWithinTheOutageGrace()
+    {
+        var url = await TestPostgres.CreateDatabaseAsync("tokens_outage");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(DatabaseUrl.ToConnectionString(url)).Database!;
+        await using var source = MetricsDataSource.Create(url);
+        await new SchemaMigrator(source).MigrateAsync(CancellationToken.None);
+        TokenStore Outlasting(int graceSeconds) =>
+            new(source, Options.Create(new TokenOptions { Pepper = "a-pepper-of-some-length", CacheSeconds = 0, OutageGraceSeconds = graceSeconds }), TimeProvider.System);
+        var graceful = Outlasting(600);
+        var strict = Outlasting(0);
+        var verified = await graceful.CreateAsync("outage", TokenScope.Read, "", null, CancellationToken.None);
+        var unseen = await graceful.CreateAsync("outage", TokenScope.Read, "", null, CancellationToken.None);
+        Assert.NotNull(await graceful.AuthenticateAsync(verified, CancellationToken.None));
+        Assert.NotNull(await strict.AuthenticateAsync(verified, CancellationToken.None));
+
+        // The database goes away (new connections refused, open ones ended), as a primary does in a failover.
+        await db.DataSource.CreateCommand($"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false").ExecuteNonQueryAsync();
+        await db.DataSource.CreateCommand($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'").ExecuteNonQueryAsync();
+        source.Clear();
+        try
+        {
+            Assert.Equal("outage", (await graceful.AuthenticateAsync(verified, CancellationToken.None))?.ProjectName);
+            await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => strict.AuthenticateAsync(verified, CancellationToken.None));
+            await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => graceful.AuthenticateAsync(unseen, CancellationToken.None));
+        }
+        finally
+        {
+            await db.DataSource.CreateCommand($"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true").ExecuteNonQueryAsync();
+        }
+
+        // Back, the token is looked up again.
+        Assert.NotNull(await graceful.AuthenticateAsync(unseen, CancellationToken.None));
+    }
 }
