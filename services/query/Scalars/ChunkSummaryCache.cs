@@ -13,8 +13,10 @@ namespace Metrics.Query.Scalars;
 /// the range's edges), so a cached layout is only used while it is the database's, and every
 /// replica answers alike. Memory is bounded by METRICS_SUMMARY_CACHE_MAX_BLOCKS (least recently
 /// used series go first; a series with more blocks than that is read uncached; 0 turns the cache off).
+/// Each read goes to the request's server (a standby chosen by the read barrier, or the primary):
+/// an entry read on one server serves another only while both have the same chunk_version.
 /// </summary>
-internal sealed class ChunkSummaryCache(NpgsqlDataSource dataSource, IOptions<QueryOptions> options)
+internal sealed class ChunkSummaryCache(IOptions<QueryOptions> options)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, LinkedListNode<Entry>> _entries = [];
@@ -26,7 +28,7 @@ internal sealed class ChunkSummaryCache(NpgsqlDataSource dataSource, IOptions<Qu
     /// summaries; null when the cache cannot serve it (turned off, the series is gone, or its layout
     /// changed under two reads in a row): the caller then reads it uncached.
     /// </summary>
-    public async Task<CachedRange?> ReadRangeAsync(long seriesId, long fromStep, long toStep, CancellationToken cancellationToken)
+    public async Task<CachedRange?> ReadRangeAsync(NpgsqlDataSource dataSource, long seriesId, long fromStep, long toStep, CancellationToken cancellationToken)
     {
         var maxBlocks = options.Value.SummaryCacheMaxBlocks;
         if (maxBlocks == 0)
@@ -36,7 +38,7 @@ internal sealed class ChunkSummaryCache(NpgsqlDataSource dataSource, IOptions<Qu
 
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var entry = Find(seriesId) ?? await LoadAsync(seriesId, maxBlocks, cancellationToken);
+            var entry = Find(seriesId) ?? await LoadAsync(dataSource, seriesId, maxBlocks, cancellationToken);
             if (entry is null)
             {
                 return null;
@@ -168,7 +170,7 @@ internal sealed class ChunkSummaryCache(NpgsqlDataSource dataSource, IOptions<Qu
     }
 
     /// <summary>Reads the series' layout and caches it when it fits; the entry is returned either way (null: no such series).</summary>
-    private async Task<Entry?> LoadAsync(long seriesId, int maxBlocks, CancellationToken cancellationToken)
+    private async Task<Entry?> LoadAsync(NpgsqlDataSource dataSource, long seriesId, int maxBlocks, CancellationToken cancellationToken)
     {
         var layout = await ScalarChunkSummaries.ReadLayoutAsync(dataSource, seriesId, cancellationToken);
         if (layout is null)
