@@ -63,7 +63,7 @@ public static class SoakBenchmark
     /// <summary>
     /// `metrics bench soak --ha`: the same load through two ingest replicas on a Patroni cluster
     /// (two PostgreSQL servers, synchronous replication) whose primary's machine is lost (kill -9)
-    /// halfway; adds the failover time, the longest stretch without any ack and the failed queries.
+    /// halfway, query reading through METRICS_DATABASE_READ_URL on both servers; adds the failover time, the longest stretch without any ack and the failed queries.
     /// </summary>
     public static async Task<(BenchResult Result, SoakReport Report)> RunHighAvailabilityAsync(
         SoakSettings settings, Func<string, string> assembly, TextWriter progress, CancellationToken cancellationToken)
@@ -79,6 +79,11 @@ public static class SoakBenchmark
             Assembly = assembly,
             WorkDirectory = work,
             IngestReplicas = 2,
+            // Query reads on either server (docs/replicas.md): the standby answers while the primary is replaced.
+            Environment = new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["query"] = new Dictionary<string, string> { ["METRICS_DATABASE_READ_URL"] = cluster.StandbyUrl("soak") },
+            },
         }, cancellationToken);
         progress.WriteLine($"soak --ha: {settings.Writers} writers for {settings.Duration.TotalSeconds:0} s, 2 ingest replicas, {cluster.Nodes.Count} PostgreSQL servers under Patroni, the primary killed at {settings.Duration.TotalSeconds / 2:0} s; logs in {work}/logs");
         var failover = TimeSpan.Zero;
