@@ -6,7 +6,7 @@ namespace Metrics.Storage.Tests;
 
 public sealed class ReconnectBackoffTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingTimeProvider _time = new();
     private readonly List<TimeSpan> _delays = [];
     private int _attempts;
 
@@ -21,6 +21,7 @@ public sealed class ReconnectBackoffTests
         for (var i = 0; i < expectedMs.Length; i++)
         {
             await AttemptsAsync(i + 1);
+            await TimersAsync(i + 1);
             _time.Advance(TimeSpan.FromMilliseconds(expectedMs[i] - 1));
             Assert.Equal(i + 1, Volatile.Read(ref _attempts));
             _time.Advance(TimeSpan.FromMilliseconds(1));
@@ -42,6 +43,7 @@ public sealed class ReconnectBackoffTests
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             await AttemptsAsync(attempt);
+            await TimersAsync(attempt);
             _time.Advance(TimeSpan.FromSeconds(1));
         }
 
@@ -68,6 +70,7 @@ public sealed class ReconnectBackoffTests
         var running = pipeline.ExecuteAsync(_ => Interlocked.Increment(ref _attempts) == 1 ? ValueTask.FromException(new IOException("down")) : ValueTask.CompletedTask, CancellationToken.None).AsTask();
 
         await AttemptsAsync(1);
+        await TimersAsync(1);
         _time.Advance(ReconnectBackoff.FirstDelay);
 
         await running;
@@ -80,6 +83,29 @@ public sealed class ReconnectBackoffTests
         return ValueTask.FromException(new IOException("connection refused"));
     }
 
+    /// <summary>
+    /// Waits until the pipeline has started its <paramref name="count"/>th delay: the attempt that
+    /// failed is counted before Polly creates the delay's timer, and advancing the clock in between
+    /// would leave that timer a full delay to go.
+    /// </summary>
+    private Task TimersAsync(int count) =>
+        Eventually.TrueAsync(() => _time.Timers >= count, TimeSpan.FromSeconds(10), () => $"delay timer {count} (created {_time.Timers})");
+
     private Task AttemptsAsync(int count) =>
         Eventually.TrueAsync(() => Volatile.Read(ref _attempts) == count, TimeSpan.FromSeconds(10), () => $"attempt {count} (made {Volatile.Read(ref _attempts)})");
+}
+
+/// <summary>A FakeTimeProvider that counts the timers created on it (each of Polly's delays creates one).</summary>
+internal sealed class TimerCountingTimeProvider : FakeTimeProvider
+{
+    private int _timers;
+
+    public int Timers => Volatile.Read(ref _timers);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        Interlocked.Increment(ref _timers);
+        return timer;
+    }
 }

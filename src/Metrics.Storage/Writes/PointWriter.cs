@@ -35,13 +35,26 @@ public sealed partial class PointWriter(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Commits <paramref name="batches"/> in one transaction (group commit). Batches of one writer
-    /// must come in seq order. A rejected batch (and any later batch of its writer) writes nothing;
+    /// are taken in seq order wherever they stand in the list (<see cref="SeqOrder"/>). A rejected batch (and any later batch of its writer) writes nothing;
     /// the others commit. Database errors propagate (the transaction is rolled back, nothing is
     /// written); <see cref="PostgresFaults.IsTransient"/> tells which are worth a retry.
     /// </summary>
     public async Task<CommitResult> CommitAsync(IReadOnlyList<WriteBatch> batches, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        if (SeqOrder.Arrange(batches) is var (arranged, from))
+        {
+            var result = await CommitAsync(arranged, cancellationToken);
+            return new CommitResult
+            {
+                Batches = SeqOrder.InCallerOrder(result.Batches, from),
+                ScalarPoints = result.ScalarPoints,
+                TensorPoints = result.TensorPoints,
+                BlobPoints = result.BlobPoints,
+                UsedSlowPath = result.UsedSlowPath,
+            };
+        }
+
         var forceSlowPath = false;
         for (var attempt = 1; ; attempt++)
         {

@@ -109,6 +109,36 @@ public sealed class PointWriterTests(DatabaseFixture db) : IClassFixture<Databas
     }
 
     [Fact]
+    public async Task CommitAsync_WritersBatchesOutOfSeqOrder_CommitsThemInSeqOrderAndAnswersInCallersOrder()
+    {
+        // Two streams of one writer (a reconnect while the old stream's batch was queued for a retry)
+        // put seq 3 before seq 2 in one group commit.
+        var run = await NewRunAsync("seq-order");
+        var other = await NewRunAsync("seq-order-other");
+        var writer = new PointWriter(db.DataSource);
+        await writer.WriteAsync(new WriteBatch { RunId = run, WriterId = "w1", Seq = 1, Metadata = [Scalar("x")], Scalars = [Points("x", (1, 1))] }, _ct);
+
+        var result = await writer.CommitAsync(
+        [
+            new WriteBatch { RunId = run, WriterId = "w1", Seq = 3, Scalars = [Points("x", (3, 30), (4, 4))] },
+            new WriteBatch { RunId = other, WriterId = "w1", Seq = 1, Metadata = [Scalar("y")], Scalars = [Points("y", (1, 1))] },
+            new WriteBatch { RunId = run, WriterId = "w1", Seq = 2, Scalars = [Points("x", (2, 2), (3, 3))] },
+            new WriteBatch { RunId = run, WriterId = "w1", Seq = 5, Scalars = [Points("x", (5, 5))] },
+        ], _ct);
+
+        Assert.Equal(
+            [BatchOutcome.Committed, BatchOutcome.Committed, BatchOutcome.Committed, BatchOutcome.Rejected],
+            result.Batches.Select(b => b.Outcome));
+        Assert.Equal("batch.seq", result.Batches[3].Field);
+        Assert.Contains("the next seq of writer 'w1' is 4", result.Batches[3].Message, StringComparison.Ordinal);
+
+        // Step 3 written by both: seq 3's value, the later write, stands.
+        Assert.Equal([(1L, 1.0), (2L, 2.0), (3L, 30.0), (4L, 4.0)], await ReadScalarsAsync(db.DataSource, run, "x"));
+        Assert.Equal(3L, await ScalarAsync(db.DataSource, "SELECT last_seq FROM writers WHERE run_id = $1", run));
+        Assert.Equal([(1L, 1.0)], await ReadScalarsAsync(db.DataSource, other, "y"));
+    }
+
+    [Fact]
     public async Task CommitAsync_MismatchedDataClass_RejectsOnlyThatBatch()
     {
         var run = await NewRunAsync("mismatch");
