@@ -18,7 +18,7 @@ internal static class SeriesLookup
         RunsApi.CheckText("tag", tag);
         await using var command = dataSource.CreateCommand(
             """
-            SELECT r.run_id, r.data_version, r.rewrite_version, s.series_id, s.data_class, s.plugin_name, s.point_count
+            SELECT r.run_id, r.data_version, r.rewrite_version, s.series_id, s.data_class, s.plugin_name, s.point_count, s.chunk_version
             FROM runs r
             LEFT JOIN series s ON s.run_id = r.run_id AND s.tag = $3
             WHERE r.run_id = $1 AND r.project_id = $2
@@ -37,7 +37,7 @@ internal static class SeriesLookup
             throw QueryProblemException.NotFound($"run {runId} has no tag '{Caller.Truncate(tag)}'", "tag");
         }
 
-        var series = new SeriesRef(runId, reader.GetInt64(3), tag, reader.GetInt16(4), reader.GetString(5), reader.GetInt64(6), reader.GetInt64(1), reader.GetInt64(2));
+        var series = new SeriesRef(runId, reader.GetInt64(3), tag, reader.GetInt16(4), reader.GetString(5), reader.GetInt64(6), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(7));
         if (series.DataClass != dataClass)
         {
             throw QueryProblemException.BadParameter("tag",

@@ -1,6 +1,6 @@
 namespace Metrics.Query.Runs;
 
-/// <summary>A series the caller may read, with its run's versions (which tell caches what changed).</summary>
+/// <summary>A series the caller may read, with its run's versions (which tell caches what changed) and, where read with it, the series' chunk_version.</summary>
 internal sealed record SeriesRef(
     long RunId,
     long SeriesId,
@@ -9,4 +9,5 @@ internal sealed record SeriesRef(
     string PluginName,
     long PointCount,
     long DataVersion,
-    long RewriteVersion);
+    long RewriteVersion,
+    long? ChunkVersion = null);

@@ -25,10 +25,11 @@ internal sealed class ChunkSummaryCache(IOptions<QueryOptions> options)
 
     /// <summary>
     /// The range [fromStep, toStep] of a series as a downsampled read wants it, from cached
-    /// summaries; null when the cache cannot serve it (turned off, the series is gone, or its layout
+    /// summaries (<paramref name="knownVersion"/>: the series' chunk_version if the caller has just
+    /// read it on <paramref name="dataSource"/>, which spares the version check); null when the cache cannot serve it (turned off, the series is gone, or its layout
     /// changed under two reads in a row): the caller then reads it uncached.
     /// </summary>
-    public async Task<CachedRange?> ReadRangeAsync(NpgsqlDataSource dataSource, long seriesId, long fromStep, long toStep, CancellationToken cancellationToken)
+    public async Task<CachedRange?> ReadRangeAsync(NpgsqlDataSource dataSource, long seriesId, long? knownVersion, long fromStep, long toStep, CancellationToken cancellationToken)
     {
         var maxBlocks = options.Value.SummaryCacheMaxBlocks;
         if (maxBlocks == 0)
@@ -54,6 +55,13 @@ internal sealed class ChunkSummaryCache(IOptions<QueryOptions> options)
             if (lo <= hi && entry.Blocks[hi].Last.Step > toStep && (hi != lo || crossing.Count == 0))
             {
                 crossing.Add(entry.Blocks[hi].First.Step);
+            }
+
+            if (crossing.Count == 0 && knownVersion == entry.Version)
+            {
+                // The caller read the series' chunk_version on this server already and no edge chunk
+                // needs decoding: the cached layout is the database's, no round trip needed.
+                return Build(entry.Blocks, lo, hi, [], fromStep, toStep);
             }
 
             var read = await ScalarChunkSummaries.ReadChunksAsync(dataSource, seriesId, [.. crossing], cancellationToken);

@@ -21,7 +21,7 @@ internal sealed class ScalarReader(NpgsqlDataSource dataSource, ChunkSummaryCach
         if (series.PointCount > threshold)
         {
             // Cached summaries when their chunk_version is still the series' (ChunkSummaryCache), else one uncached read.
-            var cached = await cache.ReadRangeAsync(dataSource, series.SeriesId, query.FromStep, query.ToStep, cancellationToken);
+            var cached = await cache.ReadRangeAsync(dataSource, series.SeriesId, series.ChunkVersion, query.FromStep, query.ToStep, cancellationToken);
             if (cached is not null)
             {
                 if (UseSummaries(cached.PointCount, cached.Blocks.Count, query.MaxPoints, threshold))

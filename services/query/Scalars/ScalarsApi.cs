@@ -143,7 +143,7 @@ internal static class ScalarsApi
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT r.run_id, r.data_version, r.rewrite_version, s.series_id, s.tag, s.plugin_name, s.point_count
+            SELECT r.run_id, r.data_version, r.rewrite_version, s.series_id, s.tag, s.plugin_name, s.point_count, s.chunk_version
             FROM runs r JOIN series s ON s.run_id = r.run_id
             WHERE r.project_id = $1 AND r.run_id = ANY($2) AND s.tag = ANY($3) AND s.data_class = 1
             """);
@@ -154,7 +154,7 @@ internal static class ScalarsApi
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var one = new SeriesRef(reader.GetInt64(0), reader.GetInt64(3), reader.GetString(4), DataClasses.Scalar, reader.GetString(5), reader.GetInt64(6), reader.GetInt64(1), reader.GetInt64(2));
+            var one = new SeriesRef(reader.GetInt64(0), reader.GetInt64(3), reader.GetString(4), DataClasses.Scalar, reader.GetString(5), reader.GetInt64(6), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(7));
             found[(one.RunId, one.Tag)] = one;
         }
 
