@@ -17,7 +17,8 @@ namespace Metrics.Bench.Ingest;
 /// into the same tables in the same run, and, when `victoria-metrics` is installed, beside the
 /// same points posted to a private VictoriaMetrics (<see cref="VictoriaMetricsPeer"/>). Also the
 /// ingest process's peak RSS while <see cref="IngestBenchmarkOptions.RssWriters"/> writers stream
-/// at once. Self-contained: a
+/// at once, and the CPU each process spends per point while the clock runs (<see cref="CpuMeter"/>),
+/// which stays comparable on a shared machine where points/s does not. Self-contained: a
 /// private durable PostgreSQL and the ingest service as a child process, unless given --server.
 /// </summary>
 public static class IngestBenchmark
