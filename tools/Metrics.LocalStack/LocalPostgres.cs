@@ -27,6 +27,23 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The postmaster's process id (first line of postmaster.pid), or null while the server is down.</summary>
+    public int? PostmasterId
+    {
+        get
+        {
+            try
+            {
+                var first = File.ReadLines(Path.Combine(DataDir, "pgdata", "postmaster.pid")).FirstOrDefault();
+                return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Stop the server when disposed (tests, benchmarks); `metrics up` stops it itself.</summary>
     public bool StopOnDispose { get; init; } = true;
 

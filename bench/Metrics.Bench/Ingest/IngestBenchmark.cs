@@ -17,7 +17,8 @@ namespace Metrics.Bench.Ingest;
 /// into the same tables in the same run, and, when `victoria-metrics` is installed, beside the
 /// same points posted to a private VictoriaMetrics (<see cref="VictoriaMetricsPeer"/>). Also the
 /// ingest process's peak RSS while <see cref="IngestBenchmarkOptions.RssWriters"/> writers stream
-/// at once. Self-contained: a
+/// at once, and the CPU each process spends per point while the clock runs (<see cref="CpuMeter"/>),
+/// which stays comparable on a shared machine where points/s does not. Self-contained: a
 /// private durable PostgreSQL and the ingest service as a child process, unless given --server.
 /// </summary>
 public static class IngestBenchmark
@@ -88,8 +89,22 @@ public static class IngestBenchmark
             await WriteAllAsync(server, token!, $"bench-{tag}/warmup", warmup, cancellationToken);
             await CopyBaseline.MeasureAsync(db, await ProjectIdAsync(db, cancellationToken), $"bench-{tag}/warmup-copy", warmup, cancellationToken);
 
+            // CPU of the service, of PostgreSQL (all its backends) and of this process (the writers), when they are ours to read.
+            var meter = new CpuMeter().Add("client", CpuMeter.OwnSeconds);
+            if (ingest is not null)
+            {
+                meter.Add("ingest", CpuMeter.Service(ingest));
+            }
+
+            if (postgres is not null)
+            {
+                meter.Add("postgres", CpuMeter.Postgres(postgres));
+            }
+
             options.Log?.WriteLine($"Ingest: {options.Writers} writers, {points} points ({options.Kind})");
+            var cpu = meter.Start();
             var ingestSeconds = await WriteAllAsync(server, token!, $"bench-{tag}/ingest", workload, cancellationToken);
+            var ingestCpu = cpu();
             var rate = points / ingestSeconds;
 
             options.Log?.WriteLine("Baseline: binary COPY of the same rows");
@@ -102,6 +117,7 @@ public static class IngestBenchmark
             result.Extra["batch_points"] = options.BatchPoints;
             result.Extra["ingest_seconds"] = Math.Round(ingestSeconds, 3);
             result.Extra["durable"] = options.DatabaseUrl is null;
+            CpuMeter.Report(result, ingestCpu, points);
             await AddPeerAsync(result, options, root, $"bench-{tag}", workload, warmup, mixed, cancellationToken);
 
             if (ingest is not null && options.RssWriters > 0)
@@ -164,8 +180,10 @@ public static class IngestBenchmark
 
         options.Log?.WriteLine($"Peer: VictoriaMetrics ({binary}), {options.Writers} concurrent posters of Influx line protocol");
         await using var vm = await VictoriaMetricsServer.StartAsync(binary, Path.Combine(root, "vm"), Path.Combine(root, "vm.log"), cancellationToken);
-        await VictoriaMetricsPeer.MeasureAsync(vm, label + "-warmup", warmup, cancellationToken);
-        var rate = await VictoriaMetricsPeer.MeasureAsync(vm, label, workload, cancellationToken);
+        var meter = new CpuMeter().Add("vm", () => vm.CpuSeconds).Add("vm_client", CpuMeter.OwnSeconds);
+        await VictoriaMetricsPeer.MeasureAsync(vm, label + "-warmup", warmup, meter, cancellationToken);
+        var (rate, cpu) = await VictoriaMetricsPeer.MeasureAsync(vm, label, workload, meter, cancellationToken);
+        CpuMeter.Report(result, cpu, workload.Sum(w => BenchRows.PointCount(w)));
         result.Extra["vm_points_per_second"] = Math.Round(rate, 1);
         result.Extra["ingest_vs_vm"] = Math.Round(result.Value / rate, 4);
         result.Extra["vm_peer"] = VictoriaMetricsPeer.Durability;

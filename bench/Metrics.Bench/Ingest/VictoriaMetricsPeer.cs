@@ -17,8 +17,11 @@ internal static class VictoriaMetricsPeer
     /// <summary>Printed beside the figure.</summary>
     public const string Durability = "VictoriaMetrics acknowledges /write before fsync (it flushes about every second); ingest acks after a durable commit";
 
-    /// <summary>Points/s of <paramref name="writers"/> (scalars only) into <paramref name="vm"/> under label <paramref name="label"/>.</summary>
-    public static async Task<double> MeasureAsync(VictoriaMetricsServer vm, string label, List<List<Batch>> writers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Points/s of <paramref name="writers"/> (scalars only) into <paramref name="vm"/> under label
+    /// <paramref name="label"/>, and the CPU seconds <paramref name="meter"/>'s processes used while the clock ran.
+    /// </summary>
+    public static async Task<(double Rate, IReadOnlyList<(string Name, double Seconds)> Cpu)> MeasureAsync(VictoriaMetricsServer vm, string label, List<List<Batch>> writers, CpuMeter meter, CancellationToken cancellationToken)
     {
         // Bodies are encoded before the clock starts, as the ingest writers' batches are built beforehand.
         var bodies = writers
@@ -27,6 +30,7 @@ internal static class VictoriaMetricsPeer
         var points = writers.Sum(batches => batches.Sum(b => b.Scalars.Sum(s => (long)s.Steps.Count)));
         var walls = writers.SelectMany(batches => batches.SelectMany(b => b.Scalars.SelectMany(s => s.WallTimes))).ToList();
 
+        var cpu = meter.Start();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(bodies.Select(async posts =>
         {
@@ -37,9 +41,10 @@ internal static class VictoriaMetricsPeer
         }));
         await vm.FlushAsync(cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
+        var used = cpu();
 
         await ExpectCountAsync(vm, label, walls.Min(), walls.Max(), points, cancellationToken);
-        return points / seconds;
+        return (points / seconds, used);
     }
 
     /// <summary>Throws unless VictoriaMetrics returns exactly <paramref name="expected"/> samples (a few tries: the flush makes them searchable, the index may lag it briefly).</summary>

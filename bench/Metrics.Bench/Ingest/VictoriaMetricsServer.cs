@@ -25,6 +25,9 @@ internal sealed class VictoriaMetricsServer : IAsyncDisposable
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
     }
 
+    /// <summary>CPU seconds the server has used so far.</summary>
+    public double CpuSeconds => _process.ProcessId is { } id ? ProcessCpu.Seconds(id) : 0;
+
     /// <summary>http://127.0.0.1:&lt;port&gt;/</summary>
     public Uri Address { get; }
 

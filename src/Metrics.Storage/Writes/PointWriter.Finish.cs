@@ -6,14 +6,19 @@ namespace Metrics.Storage.Writes;
 public sealed partial class PointWriter
 {
     /// <summary>
-    /// In one round trip: stores the new blobs and the chunks still waiting for their point, drops
-    /// the chunks of completed blobs, moves each writer's last_seq (guarded by last_seq = first-1),
-    /// bumps the runs' versions and notifies listeners at commit.
+    /// In one round trip: writes the counts and step ranges of the series the last segment changed,
+    /// stores the new blobs and the chunks still waiting for their point, drops the chunks of
+    /// completed blobs, moves each writer's last_seq (guarded by last_seq = first-1), bumps the
+    /// runs' versions and notifies listeners at commit.
     /// </summary>
     private static async Task FinishAsync(NpgsqlConnection connection, CommitState state, CancellationToken cancellationToken)
     {
         var live = state.LiveIndexes().Select(i => state.Batches[i]).ToList();
         await using var batch = new NpgsqlBatch(connection);
+        if (SeriesUpdate(state) is { } seriesUpdate)
+        {
+            batch.BatchCommands.Add(seriesUpdate);
+        }
 
         var blobs = new Dictionary<byte[], (long Size, byte[] Content)>(ByteArrayComparer.Instance);
         var completed = new HashSet<(WriterKey Writer, byte[] Sha256)>(WriterShaComparer.Instance);

@@ -71,7 +71,12 @@ public sealed partial class PointWriter
             await WriteScalarsAsync(connection, state, segment, forceSlowPath, cancellationToken);
             await WritePointsAsync(connection, state, segment.SelectMany(b => b.Tensors.Select(t => (b.RunId, t.Tag, t.Step, t))), TensorTable, CopyTensorsAsync, forceSlowPath, cancellationToken);
             await WritePointsAsync(connection, state, segment.SelectMany(b => b.Blobs.Select(p => (b.RunId, p.Tag, p.Step, p))), BlobTable, CopyBlobPointsAsync, forceSlowPath, cancellationToken);
-            await FlushSeriesAsync(connection, state, cancellationToken);
+            if (end < live.Count)
+            {
+                // The next segment's restart reads the series back; the last segment's update goes in FinishAsync's round trip.
+                await FlushSeriesAsync(connection, state, cancellationToken);
+            }
+
             start = end;
         }
     }
@@ -251,26 +256,42 @@ public sealed partial class PointWriter
     /// <summary>Writes the counts and step ranges of the series this segment changed (their rows are locked).</summary>
     private static async Task FlushSeriesAsync(NpgsqlConnection connection, CommitState state, CancellationToken cancellationToken)
     {
-        var dirty = state.SeriesById.Values.Where(s => s.Dirty).OrderBy(s => s.SeriesId).ToList();
-        if (dirty.Count == 0)
+        if (SeriesUpdate(state) is not { } update)
         {
             return;
         }
 
-        await using var command = new NpgsqlCommand(
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { update } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The UPDATE of the counts and step ranges of the series changed since the last one (null when
+    /// none changed); they count as written from here, as the transaction fails if the update does.
+    /// </summary>
+    private static NpgsqlBatchCommand? SeriesUpdate(CommitState state)
+    {
+        var dirty = state.SeriesById.Values.Where(s => s.Dirty).OrderBy(s => s.SeriesId).ToList();
+        if (dirty.Count == 0)
+        {
+            return null;
+        }
+
+        var command = new NpgsqlBatchCommand(
             """
             UPDATE series s SET point_count = v.point_count, min_step = v.min_step, max_step = v.max_step, chunk_version = s.chunk_version + 1
             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(series_id, point_count, min_step, max_step)
             WHERE s.series_id = v.series_id
-            """, connection);
+            """);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.SeriesId)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.PointCount)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.MinStep!.Value)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. dirty.Select(s => s.MaxStep!.Value)] });
-        await command.ExecuteNonQueryAsync(cancellationToken);
         foreach (var series in dirty)
         {
             series.Dirty = false;
         }
+
+        return command;
     }
 }
