@@ -5,6 +5,7 @@ using Metrics.Query.Blobs;
 using Metrics.Query.Errors;
 using Metrics.Query.OpenApi;
 using Metrics.Query.Scalars;
+using Metrics.Storage;
 using Metrics.Storage.Commits;
 
 namespace Metrics.Query;
@@ -18,6 +19,8 @@ public static class QueryApiBuilderExtensions
     {
         var services = builder.Services;
         services.AddOptions<QueryOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
+        // Dashboards read concurrently: keep this many PostgreSQL backends ready (ConnectionPoolWarmer).
+        services.PostConfigure<DatabaseOptions>(o => o.MinPoolSize ??= Math.Min(QueryOptions.DefaultMinPoolSize, o.MaxPoolSize));
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -5,6 +5,9 @@ namespace Metrics.Query;
 /// <summary>Settings of the query service (METRICS_* environment variables); query timeouts are METRICS_DATABASE_COMMAND_TIMEOUT_SECONDS.</summary>
 internal sealed class QueryOptions
 {
+    /// <summary>METRICS_DATABASE_MIN_POOL of the query service when it is not set: one backend per concurrent reader of a typical dashboard.</summary>
+    public const int DefaultMinPoolSize = 8;
+
     /// <summary>Sustained requests per second a token may make (token bucket refill).</summary>
     [Range(1, 1_000_000)]
     [ConfigurationKeyName("RATE_LIMIT_PER_SECOND")]

@@ -14,6 +14,15 @@ public sealed class DatabaseOptions
     [ConfigurationKeyName("DATABASE_MAX_POOL")]
     public int MaxPoolSize { get; set; } = 50;
 
+    /// <summary>
+    /// Connections the pool opens at start-up (ConnectionPoolWarmer) and keeps open when idle; null
+    /// takes the service's default (8 for query, whose concurrent dashboard reads would otherwise each
+    /// pay a new PostgreSQL backend; 0 elsewhere).
+    /// </summary>
+    [Range(0, 1000)]
+    [ConfigurationKeyName("DATABASE_MIN_POOL")]
+    public int? MinPoolSize { get; set; }
+
     [Range(1, 3600)]
     [ConfigurationKeyName("DATABASE_COMMAND_TIMEOUT_SECONDS")]
     public int CommandTimeoutSeconds { get; set; } = 60;

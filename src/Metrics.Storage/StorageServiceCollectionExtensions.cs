@@ -14,12 +14,14 @@ public static class StorageServiceCollectionExtensions
             .Bind(configuration)
             .ValidateDataAnnotations()
             .Validate(o => IsParsable(o.Url), "METRICS_DATABASE_URL is not a valid postgres:// URL or connection string.")
+            .Validate(o => (o.MinPoolSize ?? 0) <= o.MaxPoolSize, "METRICS_DATABASE_MIN_POOL must not exceed METRICS_DATABASE_MAX_POOL.")
             .ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return MetricsDataSource.Create(options.Url, options.MaxPoolSize, options.CommandTimeoutSeconds, applicationName);
+            return MetricsDataSource.Create(options.Url, options.MaxPoolSize, options.CommandTimeoutSeconds, applicationName, options.MinPoolSize ?? 0);
         });
+        services.AddHostedService<ConnectionPoolWarmer>();
         services.AddSingleton<SchemaMigrator>();
         services.AddOptions<TokenOptions>().Bind(configuration).ValidateDataAnnotations();
         services.AddSingleton<TokenStore>();

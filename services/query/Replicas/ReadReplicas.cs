@@ -42,7 +42,7 @@ internal sealed partial class ReadReplicas : IAsyncDisposable
         _timeout = TimeSpan.FromMilliseconds(options.Value.FreshnessTimeoutMs);
         _barrier = new WalBarrier(primary, time, BarrierTimeout);
         _standbys = options.Value.ReadUrl is { Length: > 0 } url
-            ? [.. Servers(url).Select(s => new StandbyServer(s.Name, MetricsDataSource.Create(s.ConnectionString, database.Value.MaxPoolSize, database.Value.CommandTimeoutSeconds, "metrics-query-read"), time, logger))]
+            ? [.. Servers(url).Select(s => new StandbyServer(s.Name, MetricsDataSource.Create(s.ConnectionString, database.Value.MaxPoolSize, database.Value.CommandTimeoutSeconds, "metrics-query-read", database.Value.MinPoolSize ?? 0), time, logger))]
             : [];
     }
 
