@@ -9,9 +9,11 @@ namespace Metrics.Storage;
 /// Opens METRICS_DATABASE_MIN_POOL connections at start-up, all at once, so the first burst of
 /// concurrent requests finds PostgreSQL backends ready instead of starting one each (8 new backends
 /// at once cost 100–200 ms a request on 2 cores; docs/benchmarks.md). Npgsql then keeps that many
-/// open when idle. Best effort: a database that cannot be reached is left to the first request.
+/// open when idle. A database not reachable yet (a service started before PostgreSQL) is tried
+/// again through <see cref="ReconnectBackoff"/>, as the start-up wait does; requests meanwhile open
+/// their own connections.
 /// </summary>
-public sealed partial class ConnectionPoolWarmer(NpgsqlDataSource dataSource, IOptions<DatabaseOptions> options, ILogger<ConnectionPoolWarmer> logger) : BackgroundService
+public sealed partial class ConnectionPoolWarmer(NpgsqlDataSource dataSource, IOptions<DatabaseOptions> options, TimeProvider time, ILogger<ConnectionPoolWarmer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,14 +23,11 @@ public sealed partial class ConnectionPoolWarmer(NpgsqlDataSource dataSource, IO
             return;
         }
 
+        var retry = ReconnectBackoff.Create(time, e => e is NpgsqlException or TimeoutException, (e, delay) => LogWarmFailed(logger, count, delay.TotalMilliseconds, e));
         try
         {
-            await WarmAsync(dataSource, count, stoppingToken);
+            await retry.ExecuteAsync(async cancel => await WarmAsync(dataSource, count, cancel), stoppingToken);
             LogWarmed(logger, count);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            LogWarmFailed(logger, count, e);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -73,6 +72,6 @@ public sealed partial class ConnectionPoolWarmer(NpgsqlDataSource dataSource, IO
     [LoggerMessage(Level = LogLevel.Information, Message = "Opened {Count} database connections ahead of the first requests (METRICS_DATABASE_MIN_POOL)")]
     private static partial void LogWarmed(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not open {Count} database connections ahead of the first requests; requests will open them")]
-    private static partial void LogWarmFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not open {Count} database connections ahead of the first requests; trying again in {DelayMs} ms")]
+    private static partial void LogWarmFailed(ILogger logger, int count, double delayMs, Exception exception);
 }
